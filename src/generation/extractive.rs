@@ -1,0 +1,93 @@
+//! The extractive generator: answers with the sentences of the best passage that are closest to
+//! the question, in their original order, within the channel's budget. It never writes a word
+//! that is not in the knowledge base, which is why it is the default without an LLM and the
+//! fallback when the LLM fails.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::stream;
+
+use super::{fit_budget, Chunk, ChunkStream, GenerationError, GenerationRequest, Generator};
+use crate::language::Lang;
+use crate::retrieval::ngram::NgramModel;
+
+pub struct ExtractiveGenerator {
+    ngram: Arc<NgramModel>,
+}
+
+/// The first sentence of a section carries its main fact (the knowledge format asks for it).
+const POSITION_BONUS: [f32; 2] = [0.08, 0.03];
+/// Sentences after the best are added only when at least this close to the question, relative
+/// to the best; the section's lead sentence (its main fact) is always considered.
+const RELATIVE_FLOOR: f32 = 0.3;
+
+impl ExtractiveGenerator {
+    pub fn new(ngram: Arc<NgramModel>) -> Self {
+        ExtractiveGenerator { ngram }
+    }
+
+    /// The answer text: chosen sentences joined in passage order.
+    pub fn answer(&self, request: &GenerationRequest) -> Result<String, GenerationError> {
+        let passage = request.passages.first().ok_or(GenerationError::NoPassage)?;
+        let question = self.ngram.vector(&request.question);
+        let mut scored: Vec<(usize, f32)> = passage
+            .sentences
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let bonus = POSITION_BONUS.get(i).copied().unwrap_or(0.0);
+                (i, question.dot(&self.ngram.vector(s)) + bonus)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let Some(&(best, best_score)) = scored.first() else {
+            return Err(GenerationError::NoPassage);
+        };
+        let sep = separator(request.language);
+        let budget = request.budget;
+        let best_sentence = &passage.sentences[best];
+        if best_sentence.chars().count() > budget {
+            return Ok(fit_budget(best_sentence, budget));
+        }
+        let mut chosen = vec![best];
+        let mut used = best_sentence.chars().count();
+        for &(i, score) in &scored[1..] {
+            if i != 0 && score < best_score * RELATIVE_FLOOR {
+                continue;
+            }
+            let len = passage.sentences[i].chars().count() + sep.chars().count();
+            if used + len <= budget {
+                chosen.push(i);
+                used += len;
+            }
+        }
+        chosen.sort_unstable();
+        Ok(chosen
+            .iter()
+            .map(|&i| passage.sentences[i].as_str())
+            .collect::<Vec<_>>()
+            .join(sep))
+    }
+}
+
+/// Chinese and Japanese sentences follow each other without a space.
+fn separator(language: Lang) -> &'static str {
+    match language {
+        Lang::Zh | Lang::Ja => "",
+        _ => " ",
+    }
+}
+
+#[async_trait]
+impl Generator for ExtractiveGenerator {
+    fn name(&self) -> &'static str {
+        "extractive"
+    }
+
+    async fn generate(&self, request: &GenerationRequest) -> Result<ChunkStream, GenerationError> {
+        let answer = self.answer(request)?;
+        let chunks = vec![Ok(Chunk::PromptTokens(0)), Ok(Chunk::Text(answer))];
+        Ok(Box::pin(stream::iter(chunks)))
+    }
+}
