@@ -62,6 +62,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run eval cases through the pipeline and print the scorecard; exits non-zero when a
+    /// metric is below its threshold.
+    Eval {
+        /// Case files or directories of *.jsonl files.
+        #[arg(long = "cases", default_value = "evals/cases", num_args = 1..)]
+        cases: Vec<PathBuf>,
+        /// Thresholds file.
+        #[arg(long, default_value = "evals/thresholds.toml")]
+        thresholds: PathBuf,
+        /// Print the scorecard as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// extractive or llm (llm needs `llm_base_url`).
+        #[arg(long)]
+        generator: Option<String>,
+        /// Score only the language detector on a folder laid out like lingua-rs's test data.
+        #[arg(long)]
+        langid: Option<PathBuf>,
+    },
     /// Build or refresh the index from the knowledge directory.
     Ingest {
         /// Rebuild even when the index is up to date.
@@ -100,6 +119,13 @@ pub async fn run() -> ExitCode {
             json,
         } => ask(settings, text, channel, locale, market, json).await,
         Command::Ingest { force } => ingest(settings, force).await,
+        Command::Eval {
+            cases,
+            thresholds,
+            json,
+            generator,
+            langid,
+        } => eval(settings, cases, thresholds, json, generator, langid).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -271,4 +297,64 @@ async fn ask(
     line.push(']');
     println!("{line}");
     Ok(())
+}
+
+async fn eval(
+    mut settings: Settings,
+    cases: Vec<PathBuf>,
+    thresholds: PathBuf,
+    json: bool,
+    generator: Option<String>,
+    langid: Option<PathBuf>,
+) -> Result<(), String> {
+    match generator.as_deref() {
+        None | Some("llm") if !settings.llm_base_url.is_empty() => {}
+        None | Some("extractive") => settings.llm_base_url.clear(),
+        Some("llm") => return Err("--generator llm needs the llm_base_url setting".into()),
+        Some(other) => {
+            return Err(format!(
+                "unknown generator {other:?}: expected extractive or llm"
+            ))
+        }
+    }
+    let (desk, _) = build_desk(&settings, false, &|_, _| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(dir) = langid {
+        let report = crate::eval::langid::run(&desk.detector, &dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+            );
+        } else {
+            print!("{}", crate::eval::langid::render(&report));
+        }
+        return Ok(());
+    }
+    let cases = crate::eval::case::load(&cases).map_err(|e| e.to_string())?;
+    let thresholds: crate::eval::Thresholds = match std::fs::read_to_string(&thresholds) {
+        Ok(raw) => toml::from_str(&raw).map_err(|e| format!("{}: {e}", thresholds.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => crate::eval::Thresholds::default(),
+        Err(e) => return Err(format!("{}: {e}", thresholds.display())),
+    };
+    let outcomes = crate::eval::run(&desk, cases)
+        .await
+        .map_err(|e| e.to_string())?;
+    let card = crate::eval::scorecard(&outcomes);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&card).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", crate::eval::render(&card));
+    }
+    let misses = crate::eval::check(&card, &thresholds);
+    if misses.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("below threshold: {}", misses.join(", ")))
+    }
 }

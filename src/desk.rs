@@ -113,7 +113,7 @@ pub struct Budgets {
 }
 
 impl Budgets {
-    fn of(&self, channel: Channel) -> usize {
+    pub fn of(&self, channel: Channel) -> usize {
         match channel {
             Channel::Live => self.live,
             Channel::WhatsApp => self.whatsapp,

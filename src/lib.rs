@@ -26,6 +26,8 @@ pub mod channel;
 pub mod cli;
 /// What is remembered between a conversation's messages.
 pub mod conversation;
+/// The eval runner and scorecard.
+pub mod eval;
 /// The HTTP API (the only module that knows axum and JSON).
 pub mod http;
 /// Prompt and holding-message texts.
