@@ -80,6 +80,9 @@ enum Command {
         /// Score only the language detector on a folder laid out like lingua-rs's test data.
         #[arg(long)]
         langid: Option<PathBuf>,
+        /// Also write every case's outcome, one JSON object per line, to this file.
+        #[arg(long)]
+        dump: Option<PathBuf>,
     },
     /// Build or refresh the index from the knowledge directory.
     Ingest {
@@ -125,7 +128,8 @@ pub async fn run() -> ExitCode {
             json,
             generator,
             langid,
-        } => eval(settings, cases, thresholds, json, generator, langid).await,
+            dump,
+        } => eval(settings, cases, thresholds, json, generator, langid, dump).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -306,6 +310,7 @@ async fn eval(
     json: bool,
     generator: Option<String>,
     langid: Option<PathBuf>,
+    dump: Option<PathBuf>,
 ) -> Result<(), String> {
     match generator.as_deref() {
         None | Some("llm") if !settings.llm_base_url.is_empty() => {}
@@ -343,6 +348,14 @@ async fn eval(
         .await
         .map_err(|e| e.to_string())?;
     let card = crate::eval::scorecard(&outcomes);
+    if let Some(path) = dump {
+        let lines: Vec<String> = outcomes
+            .iter()
+            .map(|o| crate::eval::dump_line(o).to_string())
+            .collect();
+        std::fs::write(&path, lines.join("\n") + "\n")
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     if json {
         println!(
             "{}",

@@ -184,9 +184,13 @@ impl Desk {
         cue_languages.extend(locale);
         cue_languages.extend(conversation);
         cue_languages.dedup();
-        let early =
-            self.rules
-                .before_retrieval(&message.text, &detection, &cue_languages, message.channel);
+        let early = self.rules.before_retrieval(
+            &message.text,
+            &detection,
+            &cue_languages,
+            message.channel,
+            &knowledge.markets,
+        );
         timings.decide_us = elapsed_us(decide_started);
 
         let mut prepared = Prepared {
@@ -206,12 +210,14 @@ impl Desk {
             prepared.decision = decision;
         } else {
             let retrieve_started = Instant::now();
+            let question = self.rules.question_part(&message.text);
             let retrieval = self
                 .retriever
                 .retrieve(&RetrievalQuery {
-                    text: &message.text,
+                    text: &question,
                     language: detection.language,
                     market,
+                    market_named: matches!(mention, Some(Mention::Served(_))),
                 })
                 .await?;
             prepared.timings.retrieve_us = elapsed_us(retrieve_started);
@@ -243,7 +249,7 @@ impl Desk {
                     })
                     .collect();
                 prepared.request = Some(GenerationRequest {
-                    question: message.text.clone(),
+                    question: question.clone(),
                     language: detection.language,
                     channel: message.channel,
                     budget: self.budgets.of(message.channel),

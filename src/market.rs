@@ -186,6 +186,38 @@ impl MarketBook {
         homes.next().is_none().then_some(first)
     }
 
+    /// `text` with every place name removed (folded), for checks that treat places as neutral:
+    /// "hi from manila" is a greeting.
+    pub fn without_places(&self, text: &str) -> String {
+        let mut folded = text::fold(text);
+        for (name, _) in &self.substrings {
+            folded = folded.replace(name.as_str(), " ");
+        }
+        let words = text::words(&folded);
+        let mut keep = Vec::with_capacity(words.len());
+        let mut i = 0;
+        while i < words.len() {
+            let longest = self.by_first_word.get(words[i]).and_then(|candidates| {
+                candidates
+                    .iter()
+                    .filter(|(name, _)| {
+                        name.len() <= words.len() - i
+                            && name.iter().zip(&words[i..]).all(|(a, b)| a == b)
+                    })
+                    .map(|(name, _)| name.len())
+                    .max()
+            });
+            match longest {
+                Some(n) => i += n,
+                None => {
+                    keep.push(words[i]);
+                    i += 1;
+                }
+            }
+        }
+        keep.join(" ")
+    }
+
     /// The first place named in `text`. Longer names win over their prefixes
     /// ("united states" over "united").
     pub fn mention(&self, text: &str) -> Option<Mention> {
@@ -266,6 +298,13 @@ names = ["india", "united kingdom of nowhere"]
             Some(Mention::Served("US".parse().unwrap()))
         );
         assert_eq!(book.mention("how long is shipping"), None);
+    }
+
+    #[test]
+    fn places_can_be_removed() {
+        let book = MarketBook::parse(SAMPLE).unwrap();
+        assert_eq!(book.without_places("Hi from São Paulo!"), "hi from");
+        assert_eq!(book.without_places("寄到巴西吗"), "寄到 吗");
     }
 
     #[test]

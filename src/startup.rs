@@ -77,6 +77,17 @@ pub async fn build_desk(
             lexicon.add_text(lang, q);
         }
     }
+    // Chat words and laughter are language evidence too: "jajaja" is Spanish, "wkwk"
+    // Indonesian, "555" Thai.
+    for lang in crate::language::Lang::ALL {
+        let (words, units) = cues.chatter_entries(lang);
+        for word in words {
+            lexicon.add_listed(lang, &word);
+        }
+        for unit in units {
+            lexicon.add_repeat(lang, &unit);
+        }
+    }
     let detector = LanguageDetector::new(languages, fallback, lexicon);
 
     let store: Arc<dyn VectorStore> = Arc::new(EdgeStore::open(&settings.data_dir.join("index"))?);

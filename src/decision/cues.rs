@@ -230,6 +230,22 @@ impl CueBook {
         Ok(CueBook { languages })
     }
 
+    /// A language's chatter entries: whole words and phrases, and repeated units (laughter).
+    pub fn chatter_entries(&self, lang: Lang) -> (Vec<String>, Vec<String>) {
+        let Some(cues) = self.languages.get(&lang) else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut words: Vec<String> = cues.chatter_phrases.iter().map(|p| p.join(" ")).collect();
+        let mut units = Vec::new();
+        for entry in &cues.chatter {
+            match entry {
+                Chatter::Word(w) => words.push(w.clone()),
+                Chatter::Repeat(u) => units.push(u.clone()),
+            }
+        }
+        (words, units)
+    }
+
     /// The first intent, in precedence order, that any of `langs`' cues find in `message`.
     pub fn intent(&self, message: &Message, langs: &[Lang]) -> Option<Intent> {
         Intent::ORDER.into_iter().find(|intent| {
@@ -274,6 +290,40 @@ impl CueBook {
             i += 1;
         }
         true
+    }
+}
+
+impl CueBook {
+    /// `text` without its opening greeting and closing thanks or sign-off ("Hello, ... Thanks,
+    /// Petra"): the question inside, for retrieval. Words are kept as written; when nothing but
+    /// chatter is left, the text is returned whole.
+    pub fn question_part(&self, text: &str) -> String {
+        let tokens: Vec<&str> = text.split_whitespace().collect();
+        let is_chatter = |token: &str| {
+            let message = Message::new(token);
+            !message.words.is_empty() && self.is_chatter(&message, &Lang::ALL)
+        };
+        let mut start = 0;
+        while start < tokens.len() && is_chatter(tokens[start]) {
+            start += 1;
+        }
+        let mut end = tokens.len();
+        // A sign-off may end with a name or two: in longer messages, cut from a chatter word
+        // among the last four tokens.
+        if tokens.len() >= 8 {
+            if let Some(cut) = (tokens.len().saturating_sub(4)..tokens.len())
+                .find(|&i| i > start && is_chatter(tokens[i]))
+            {
+                end = cut;
+            }
+        }
+        while end > start && is_chatter(tokens[end - 1]) {
+            end -= 1;
+        }
+        if start >= end {
+            return text.to_string();
+        }
+        tokens[start..end].join(" ")
     }
 }
 

@@ -14,6 +14,7 @@ pub use cues::{CueBook, CueError, Intent, Message};
 
 use crate::channel::Channel;
 use crate::language::{Detection, Lang};
+use crate::market::MarketBook;
 
 /// Why a message goes to a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,6 +143,11 @@ impl DecisionRules {
         self.min_confidence
     }
 
+    /// The part of a message to search with: without greetings and sign-offs.
+    pub fn question_part(&self, text: &str) -> String {
+        self.cues.question_part(text)
+    }
+
     /// The rules that need no retrieval: cues, chatter, language. `None` means "retrieve, then
     /// decide on the confidence". `languages` are the languages whose cues apply: the detected
     /// one first, then English (chat mixes it into every language) and what the priors suggest.
@@ -151,6 +157,7 @@ impl DecisionRules {
         detection: &Detection,
         languages: &[Lang],
         channel: Channel,
+        places: &MarketBook,
     ) -> Option<Decision> {
         let message = Message::new(text);
         if message.words().is_empty() {
@@ -177,15 +184,17 @@ impl DecisionRules {
                 rule: Rule::Cue(intent),
             });
         }
-        if has_order_number(&message) {
+        if has_order_number(&message) || has_order_reference(text) {
             return Some(Decision {
                 action: Action::Handoff(HandoffReason::OrderSpecific),
                 rule: Rule::OrderNumber,
             });
         }
         // Chatter is checked against every language: a message is chatter only when all its
-        // words are, and laughter or greetings cross languages ("555", "kkkk", "hi po").
-        if self.cues.is_chatter(&message, &Lang::ALL) {
+        // words are, and laughter or greetings cross languages ("555", "kkkk", "hi po"). Place
+        // names are neutral ("hi from manila"), but a place alone is a question ("brasil?").
+        let without_places = Message::new(&places.without_places(text));
+        if !without_places.words().is_empty() && self.cues.is_chatter(&without_places, &Lang::ALL) {
             return Some(Decision {
                 action: Action::Ignore,
                 rule: Rule::Chatter,
@@ -224,6 +233,32 @@ fn has_order_number(message: &Message) -> bool {
     })
 }
 
+/// An order reference as shops print them: `#` then letters, digits and dashes with at least
+/// three digits (`#AUR-58213`, `#10293`), or letters-dash-digits with five or more digits
+/// (`AUR-40931`).
+fn has_order_reference(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '!' | '?'))
+        .any(|token| {
+            let token = token.trim_end_matches(['.', ':']);
+            let digits = token.chars().filter(char::is_ascii_digit).count();
+            let shaped = token
+                .trim_start_matches('#')
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !shaped || token.len() < 4 {
+                return false;
+            }
+            if token.starts_with('#') {
+                return digits >= 3;
+            }
+            let (head, tail) = token.split_once('-').unwrap_or(("", ""));
+            !head.is_empty()
+                && head.chars().all(|c| c.is_ascii_alphabetic())
+                && tail.chars().all(|c| c.is_ascii_digit())
+                && digits >= 5
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,7 +278,17 @@ mod tests {
     }
 
     fn check(text: &str, lang: Lang, expect: Option<Action>) {
-        let d = rules().before_retrieval(text, &detection(lang), &[lang, Lang::En], Channel::Live);
+        let places = MarketBook::parse(
+            "[markets.PH]\nlanguages = [\"tl\"]\nnames = [\"philippines\"]\ncities = [\"manila\"]\n",
+        )
+        .unwrap();
+        let d = rules().before_retrieval(
+            text,
+            &detection(lang),
+            &[lang, Lang::En],
+            Channel::Live,
+            &places,
+        );
         assert_eq!(d.map(|d| d.action), expect, "{text:?} -> {d:?}");
     }
 
@@ -283,6 +328,19 @@ mod tests {
         check("hahaha", Lang::En, Some(Action::Ignore));
         check("kkkkkk", Lang::Pt, Some(Action::Ignore));
         check("555555", Lang::Th, Some(Action::Ignore));
+        check("hi from manila 👋", Lang::En, Some(Action::Ignore));
+        check("manila?", Lang::En, None);
+        check(
+            "Kak order #AUR-58213 udah dikirim belum ya?",
+            Lang::Id,
+            Some(Action::Handoff(HandoffReason::OrderSpecific)),
+        );
+        check(
+            "AUR-40931 pa-change address",
+            Lang::Tl,
+            Some(Action::Handoff(HandoffReason::OrderSpecific)),
+        );
+        check("is shipping free over USD 49?", Lang::En, None);
         check(
             "order 5839201 please",
             Lang::En,
@@ -292,6 +350,21 @@ mod tests {
         check("bisa COD?", Lang::Id, None);
         check("how long does shipping take", Lang::En, None);
         check("can I return it if it arrives damaged?", Lang::En, None);
+    }
+
+    #[test]
+    fn greetings_and_sign_offs_are_not_searched() {
+        let rules = rules();
+        assert_eq!(
+            rules
+                .question_part("Hello, how long does shipping to Brazil take? Thanks a lot, Petra"),
+            "how long does shipping to Brazil take?"
+        );
+        assert_eq!(
+            rules.question_part("hi po magkano shipping"),
+            "magkano shipping"
+        );
+        assert_eq!(rules.question_part("thanks!"), "thanks!");
     }
 
     #[test]

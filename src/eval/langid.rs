@@ -87,7 +87,7 @@ pub fn run(detector: &LanguageDetector, dir: &Path) -> std::io::Result<Value> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let mut top: Vec<(String, usize)> = confusions.into_iter().collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1));
+            top.sort_by_key(|entry| std::cmp::Reverse(entry.1));
             top.truncate(3);
             by_file.insert(
                 stem.clone(),

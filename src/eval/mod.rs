@@ -35,6 +35,10 @@ pub struct Outcome {
     pub violations: Vec<String>,
     pub over_budget: bool,
     pub timings: crate::desk::Timings,
+    /// The retrieval confidence, when retrieval ran.
+    pub confidence: Option<f32>,
+    /// The best source passage, for answers.
+    pub source: Option<String>,
 }
 
 /// Runs every case, one after another (latency figures are per message, not under load).
@@ -117,6 +121,8 @@ pub async fn run(
             violations,
             over_budget,
             timings: done.timings,
+            confidence: prepared.confidence,
+            source: prepared.sources.first().map(|s| s.passage_id.clone()),
             case,
         });
     }
@@ -303,6 +309,25 @@ pub fn scorecard(outcomes: &[Outcome]) -> Value {
     })
 }
 
+/// One line per case for `--dump`: what was expected, what happened, and the problems.
+pub fn dump_line(o: &Outcome) -> Value {
+    json!({
+        "id": o.case.id,
+        "text": o.case.text,
+        "expected_action": o.case.actions.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        "expected_topic": o.case.topic.map(|t| t.as_str()),
+        "action": kind(o.action).as_str(),
+        "reason": o.action.reason().map(|r| r.as_str()),
+        "language": o.language,
+        "topic": o.topic.map(|t| t.as_str()),
+        "confidence": o.confidence,
+        "source": o.source,
+        "reply": o.reply,
+        "retrieve_us": o.timings.retrieve_us,
+        "problems": failure(o).map(|f| f["problems"].clone()).unwrap_or(json!([])),
+    })
+}
+
 /// The case's problems, if any, with what was expected and what happened.
 fn failure(o: &Outcome) -> Option<Value> {
     let mut problems = Vec::new();
@@ -365,6 +390,8 @@ fn failure(o: &Outcome) -> Option<Value> {
             "action": kind(o.action).as_str(),
             "reason": o.action.reason().map(|r| r.as_str()),
             "topic": o.topic.map(|t| t.as_str()),
+            "confidence": o.confidence,
+            "source": o.source,
             "reply": o.reply,
         },
     }))

@@ -29,6 +29,9 @@ const LIST_WEIGHT: f32 = 8.0;
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
     words: HashMap<String, [f32; 16]>,
+    /// Units whose repetition is a word of a language: laughter ("ja" for "jajaja" in Spanish,
+    /// "wk" in Indonesian, "5" in Thai, "w" in Japanese).
+    repeats: Vec<(String, Lang)>,
 }
 
 impl Lexicon {
@@ -45,6 +48,19 @@ impl Lexicon {
             }
         }
         lexicon
+    }
+
+    /// Adds the words of a curated list entry (as strong as the built-in lists).
+    pub fn add_listed(&mut self, lang: Lang, entry: &str) {
+        self.add(lang, entry, LIST_WEIGHT);
+    }
+
+    /// Adds a unit whose repetitions are a word of `lang`.
+    pub fn add_repeat(&mut self, lang: Lang, unit: &str) {
+        let unit = text::fold(unit);
+        if !unit.is_empty() && !self.repeats.iter().any(|(u, l)| *u == unit && *l == lang) {
+            self.repeats.push((unit, lang));
+        }
     }
 
     /// Counts every word of `text` once as a word of `lang`.
@@ -65,7 +81,14 @@ impl Lexicon {
     /// How likely each language is given that a message uses `word` (already folded): the
     /// word's counts, normalised to sum to 1. `None` for unknown words.
     pub fn languages(&self, word: &str) -> Option<[f32; 16]> {
-        let counts = self.words.get(word)?;
+        let repeated;
+        let counts = match self.words.get(word) {
+            Some(counts) => counts,
+            None => {
+                repeated = self.repeat_counts(word)?;
+                &repeated
+            }
+        };
         let total: f32 = counts.iter().sum();
         if total <= 0.0 {
             return None;
@@ -75,6 +98,23 @@ impl Lexicon {
             *o = c / total;
         }
         Some(out)
+    }
+
+    /// The languages whose repeated unit makes up `word` (at least twice).
+    fn repeat_counts(&self, word: &str) -> Option<[f32; 16]> {
+        let mut counts = [0.0; 16];
+        let mut any = false;
+        for (unit, lang) in &self.repeats {
+            let n = unit.len();
+            if word.len() >= 2 * n
+                && word.len().is_multiple_of(n)
+                && word.as_bytes().chunks(n).all(|c| c == unit.as_bytes())
+            {
+                counts[lang.index()] += 1.0;
+                any = true;
+            }
+        }
+        any.then_some(counts)
     }
 
     pub fn len(&self) -> usize {

@@ -241,6 +241,17 @@ const WEIGHT_ROOM: f32 = 0.4;
 const WEIGHT_MARKET: f32 = 0.3;
 const WEIGHT_WHATLANG: f32 = 1.6;
 const WEIGHT_LETTER: f32 = 1.2;
+/// Below this much text evidence for any language, the priors decide.
+const WEAK_EVIDENCE: f32 = 0.5;
+
+/// Characters written only in simplified Chinese (Japanese uses other forms or none): sentence
+/// particles and common simplified shopping words.
+const SIMPLIFIED_ONLY: &str =
+    "吗呢吧么们这几个没还货运费发邮寄给让说对时间问题钱块买卖样哪怎啥够单号码链接退换亲够现优惠";
+
+fn has_simplified_chinese(text: &str) -> bool {
+    text.chars().any(|c| SIMPLIFIED_ONLY.contains(c))
+}
 
 /// The detector: configured languages, the fallback, and the lexicon.
 pub struct LanguageDetector {
@@ -282,10 +293,10 @@ impl LanguageDetector {
     /// Detects the language of `text`, leaning on `priors` where the text is ambiguous.
     pub fn detect(&self, text: &str, priors: &Priors) -> Detection {
         let scripts = ScriptCounts::of(text);
-        if scripts.letters == 0 {
+        if scripts.letters == 0 && !text.chars().any(|c| c.is_ascii_digit()) {
             return self.by_priors(priors, 0.0);
         }
-        if let Some(detection) = self.by_script(&scripts, priors) {
+        if let Some(detection) = self.by_script(text, &scripts, priors) {
             return detection;
         }
         self.latin(text, &scripts, priors)
@@ -317,21 +328,26 @@ impl LanguageDetector {
         }
     }
 
-    fn by_script(&self, s: &ScriptCounts, priors: &Priors) -> Option<Detection> {
-        // A few characters of a non-Latin script mean the viewer writes in it; Latin words in
-        // the same message are borrowed brand names or English chat words.
-        let significant = |n: usize| n >= 2 || (n >= 1 && s.latin == 0);
-        let japanese_prior = [priors.conversation, priors.locale, priors.room]
-            .contains(&Some(Lang::Ja))
-            || priors.market.first() == Some(&Lang::Ja);
+    fn by_script(&self, text: &str, s: &ScriptCounts, priors: &Priors) -> Option<Detection> {
+        // A non-Latin script in a chat message means the viewer writes in it; the Latin words
+        // beside it are brand names or English chat words ("paypal ok吗", "ship ไป กทม ไหม").
+        // Only a stray character inside a long Latin sentence does not count.
+        let significant = |n: usize| n >= 1 && (n * 2 >= s.latin_words || n >= 3);
+        // Han alone cannot tell Chinese from kanji-only Japanese: characters that only
+        // simplified Chinese uses can, and failing those, what we know of the viewer's own
+        // language (not their market: a Chinese speaker may live in Japan).
+        let japanese_prior =
+            [priors.conversation, priors.locale, priors.room].contains(&Some(Lang::Ja));
         let lang = if significant(s.hangul) {
             Some(Lang::Ko)
         } else if significant(s.kana) {
             Some(Lang::Ja)
         } else if significant(s.han) {
-            // Han alone cannot tell Chinese from kanji-only Japanese; what we know of the
-            // viewer can.
-            Some(if japanese_prior { Lang::Ja } else { Lang::Zh })
+            Some(if japanese_prior && !has_simplified_chinese(text) {
+                Lang::Ja
+            } else {
+                Lang::Zh
+            })
         } else if significant(s.thai) {
             Some(Lang::Th)
         } else if significant(s.arabic) {
@@ -372,10 +388,9 @@ impl LanguageDetector {
 
         let mut matched_words = 0usize;
         for word in &words {
-            if word.chars().all(|c| c.is_ascii_digit()) {
-                continue;
-            }
             let squeezed = text::squeeze(word);
+            // Numbers say nothing about language, except the ones a language laughs with
+            // ("555" in Thai), which the lexicon knows as repeated units.
             let hit = self
                 .lexicon
                 .languages(word)
@@ -411,6 +426,17 @@ impl LanguageDetector {
         if let Some(code) = self.unsupported_latin(text, &words, matched_words) {
             return self.unsupported(code);
         }
+        // A message with almost no evidence (a brand name, "ok", "😍 cute") says little about
+        // its language: what is known of the viewer says more, whatever script their language
+        // uses ("shopeepay?" from a Thai viewer is answered in Thai).
+        let strongest = evidence.iter().copied().fold(0.0f32, f32::max);
+        let has_prior = priors.conversation.is_some()
+            || priors.locale.is_some()
+            || priors.room.is_some()
+            || !priors.market.is_empty();
+        if strongest < WEAK_EVIDENCE && has_prior {
+            return self.by_priors(priors, strongest.min(0.5));
+        }
 
         let mut scores = evidence;
         let mut add_prior = |lang: Option<Lang>, weight: f32| {
@@ -425,11 +451,13 @@ impl LanguageDetector {
             add_prior(Some(*lang), WEIGHT_MARKET / (rank + 1) as f32);
         }
 
+        // Latin-script languages compete, and so does any language the words themselves point
+        // to ("555" is Thai laughter).
         let candidates: Vec<Lang> = self
             .supported
             .iter()
             .copied()
-            .filter(|l| l.is_latin())
+            .filter(|l| l.is_latin() || evidence[l.index()] > 0.0)
             .collect();
         let best_of = |s: &[f32; 16]| {
             let mut ranked: Vec<(Lang, f32)> =
@@ -566,6 +594,8 @@ fn letter_evidence(text: &str) -> Vec<(Lang, f32)> {
 struct ScriptCounts {
     letters: usize,
     latin: usize,
+    /// Runs of Latin letters: the number of Latin words.
+    latin_words: usize,
     thai: usize,
     hangul: usize,
     kana: usize,
@@ -579,7 +609,13 @@ struct ScriptCounts {
 impl ScriptCounts {
     fn of(text: &str) -> Self {
         let mut s = ScriptCounts::default();
+        let mut in_latin_word = false;
         for c in text.chars() {
+            let latin = c.is_alphabetic() && matches!(c as u32, 0x0041..=0x024F | 0x1E00..=0x1EFF);
+            if latin && !in_latin_word {
+                s.latin_words += 1;
+            }
+            in_latin_word = latin;
             if !c.is_alphabetic() {
                 continue;
             }
@@ -635,6 +671,7 @@ mod tests {
         check("包邮吗", Priors::default(), Lang::Zh);
         check("كم يوم التوصيل", Priors::default(), Lang::Ar);
         check("ship ไป กทม ไหม", Priors::default(), Lang::Th);
+        check("paypal ok吗", Priors::default(), Lang::Zh);
     }
 
     #[test]
@@ -643,7 +680,14 @@ mod tests {
             locale: Some(Lang::Ja),
             ..Priors::default()
         };
-        check("送料無料", priors, Lang::Ja);
+        check("送料無料", priors.clone(), Lang::Ja);
+        // Simplified-only characters settle it whatever the priors.
+        check("寄日本几天到", priors, Lang::Zh);
+        let market_only = Priors {
+            market: vec![Lang::Ja],
+            ..Priors::default()
+        };
+        check("日本能刷卡", market_only, Lang::Zh);
     }
 
     #[test]
@@ -667,6 +711,15 @@ mod tests {
         assert_eq!(d.signal, Signal::Locale);
         // Clear Indonesian wins over a Portuguese locale.
         check("bisa bayar pakai gopay gak kak", pt, Lang::Id);
+    }
+
+    #[test]
+    fn text_without_evidence_follows_a_non_latin_prior() {
+        let thai = Priors {
+            market: vec![Lang::Th],
+            ..Priors::default()
+        };
+        check("zapwallet?", thai, Lang::Th);
     }
 
     #[test]

@@ -28,6 +28,8 @@ const DENSE: &str = "dense";
 const FINGERPRINT_FILE: &str = "livedesk-fingerprint";
 /// Bumped when the point layout changes, so an old index is rebuilt rather than misread.
 const SCHEMA: &str = "livedesk-index-v1";
+/// Text in every script the tokenizer segments with a dictionary.
+const WARM_UP: &str = "配送要几天 日本まで何日ですか 배송 며칠 ส่งกี่วัน shipping";
 /// Points written per update call during a rebuild.
 const BATCH: usize = 512;
 
@@ -76,7 +78,11 @@ impl EdgeStore {
         std::fs::create_dir_all(dir)?;
         let mut bm25 = HashMap::new();
         for lang in Lang::ALL {
-            bm25.insert(lang, bm25_for(lang)?);
+            let model = bm25_for(lang)?;
+            // The multilingual tokenizer loads its Chinese, Japanese and Thai dictionaries on
+            // first use (over 100 ms): pay that at start-up, not on a viewer's first question.
+            model.embed_query(WARM_UP);
+            bm25.insert(lang, model);
         }
         let store = EdgeStore {
             dir: dir.to_path_buf(),

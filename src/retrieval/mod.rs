@@ -22,21 +22,26 @@ use embedding::Embedder;
 use ngram::NgramModel;
 use store::{IndexPoint, PointKind, StoreError, StoreHit, StoreQuery, VectorStore};
 
-/// Reciprocal rank fusion constant: small, because the lists are short and the first ranks
-/// should count.
-const RRF_K: f32 = 10.0;
 /// How much less a passage in the fallback language counts than one in the viewer's language.
 const FALLBACK_WEIGHT: f32 = 0.8;
 /// Candidates per list.
-const CANDIDATES: usize = 24;
-/// How much more a passage written for the viewer's market counts than a market-independent
-/// one: when both match, the specific one answers better ("how do I pay?" from Brazil is about
-/// Pix, not about prices being in local currency).
-const MARKET_SPECIFIC_WEIGHT: f32 = 1.3;
-/// How much more a document's first passage counts: the knowledge format puts a document's main
-/// answer first, so a question as short as "ship to Brazil?" gets the delivery time, not the
-/// duties.
-const LEAD_WEIGHT: f32 = 1.1;
+const CANDIDATES: usize = 16;
+/// When the viewer's language already matches this well, the fallback language is not searched:
+/// weighted by `FALLBACK_WEIGHT` it could not win.
+const CONFIDENT: f32 = 0.6;
+/// Weights of the lists in the fused score. Scores are fused, not ranks: on two-word questions
+/// how much better one passage matches than the next is the signal, and rank fusion (RRF)
+/// discards it (measured on the eval set: see BENCHMARKS.md).
+const WEIGHT_BM25: f32 = 1.0;
+const WEIGHT_NGRAM: f32 = 1.0;
+const WEIGHT_DENSE: f32 = 1.0;
+/// Added for a passage written for the viewer's market: when it matches about as well as a
+/// market-independent one, the specific one answers better ("how do I pay?" from Brazil is
+/// about Pix, not about prices being in local currency).
+const MARKET_BONUS: f32 = 0.12;
+/// Added for a document's first passage: the knowledge format puts a document's main answer
+/// first, so a question as short as "ship to Brazil?" gets the delivery time, not the duties.
+const LEAD_BONUS: f32 = 0.04;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RetrievalError {
@@ -54,6 +59,9 @@ pub struct RetrievalQuery<'a> {
     /// The viewer's market, when known; `None` restricts results to market-independent
     /// passages.
     pub market: Option<Market>,
+    /// The message itself names the market ("how long to Berlin?"): it asks about that market,
+    /// so its passages are preferred over market-independent ones whatever their topic.
+    pub market_named: bool,
 }
 
 /// One retrieved passage.
@@ -215,6 +223,7 @@ impl Retriever {
             languages.push(self.fallback);
         }
 
+        // Passage -> (fused score, n-gram similarity).
         let mut fused: HashMap<u32, (f32, f32)> = HashMap::new();
         for (n, language) in languages.into_iter().enumerate() {
             let weight = if n == 0 { 1.0 } else { FALLBACK_WEIGHT };
@@ -229,35 +238,93 @@ impl Retriever {
                     limit: CANDIDATES,
                 })
                 .await?;
-            for list in [&results.bm25, &results.ngram, &results.dense] {
-                for (rank, passage) in distinct(list).into_iter().enumerate() {
-                    fused.entry(passage).or_default().0 += weight / (RRF_K + rank as f32 + 1.0);
+            if tracing::enabled!(tracing::Level::TRACE) {
+                let show = |list: &[StoreHit]| -> Vec<String> {
+                    list.iter()
+                        .take(4)
+                        .map(|h| {
+                            format!(
+                                "{} {:.2}",
+                                self.knowledge.passages[h.passage as usize].id, h.score
+                            )
+                        })
+                        .collect()
+                };
+                tracing::trace!(language = %language, bm25 = ?show(&results.bm25), ngram = ?show(&results.ngram), "lists");
+            }
+            // BM25 scores are unbounded: scale by the list's best. Cosines are absolute.
+            let bm25_top = results
+                .bm25
+                .first()
+                .map_or(1.0, |h| h.score.max(f32::EPSILON));
+            let lists = [
+                (&results.bm25, WEIGHT_BM25, 1.0 / bm25_top),
+                (&results.ngram, WEIGHT_NGRAM, 1.0),
+                (&results.dense, WEIGHT_DENSE, 1.0),
+            ];
+            let total_weight: f32 = lists
+                .iter()
+                .filter(|(list, _, _)| !list.is_empty())
+                .map(|(_, w, _)| w)
+                .sum::<f32>()
+                .max(f32::EPSILON);
+            for (list, list_weight, scale) in lists {
+                for (passage, score) in best_per_passage(list) {
+                    let contribution =
+                        weight * list_weight * (score * scale).clamp(0.0, 1.0) / total_weight;
+                    fused.entry(passage).or_default().0 += contribution;
                 }
             }
             for hit in &results.ngram {
                 let entry = fused.entry(hit.passage).or_default();
                 entry.1 = entry.1.max(hit.score.clamp(0.0, 1.0) * weight);
             }
+            let best = fused.values().map(|v| v.1).fold(0.0f32, f32::max);
+            if best >= CONFIDENT {
+                break;
+            }
         }
+        let is_specific =
+            |p: &Passage| query.market.is_some() && matches!(p.document.markets, Markets::Only(_));
         let mut hits: Vec<Hit> = fused
             .into_iter()
             .map(|(passage, (score, similarity))| {
                 let p = &self.knowledge.passages[passage as usize];
-                let mut score = score;
-                if query.market.is_some() && matches!(p.document.markets, Markets::Only(_)) {
-                    score *= MARKET_SPECIFIC_WEIGHT;
-                }
-                if p.ordinal == 1 {
-                    score *= LEAD_WEIGHT;
-                }
+                let named = query.market_named && is_specific(p);
                 Hit {
                     passage: passage as usize,
-                    score,
+                    score: score + if named { MARKET_BONUS } else { 0.0 },
                     similarity,
                 }
             })
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.passage.cmp(&b.passage)));
+        // The evidence decides the topic; within it, a passage written for the viewer's market
+        // and a document's lead passage are preferred.
+        if let Some(topic) = hits
+            .first()
+            .map(|h| self.knowledge.passages[h.passage].document.topic)
+        {
+            for hit in &mut hits {
+                let p = &self.knowledge.passages[hit.passage];
+                if p.document.topic != topic {
+                    continue;
+                }
+                if is_specific(p) && !query.market_named {
+                    hit.score += MARKET_BONUS;
+                }
+                if p.ordinal == 1 {
+                    hit.score += LEAD_BONUS;
+                }
+            }
+            hits.sort_by(|a, b| {
+                let ta = self.knowledge.passages[a.passage].document.topic == topic;
+                let tb = self.knowledge.passages[b.passage].document.topic == topic;
+                tb.cmp(&ta)
+                    .then(b.score.total_cmp(&a.score))
+                    .then(a.passage.cmp(&b.passage))
+            });
+        }
         if tracing::enabled!(tracing::Level::DEBUG) {
             let top: Vec<String> = hits
                 .iter()
@@ -280,13 +347,14 @@ impl Retriever {
     }
 }
 
-/// Passages in rank order, each once (a passage and its questions are separate points).
-fn distinct(list: &[StoreHit]) -> Vec<u32> {
-    let mut seen = Vec::with_capacity(list.len());
+/// Each passage's best score in a list (a passage and its questions are separate points).
+fn best_per_passage(list: &[StoreHit]) -> Vec<(u32, f32)> {
+    let mut best: Vec<(u32, f32)> = Vec::with_capacity(list.len());
     for hit in list {
-        if !seen.contains(&hit.passage) {
-            seen.push(hit.passage);
+        match best.iter_mut().find(|(p, _)| *p == hit.passage) {
+            Some(entry) => entry.1 = entry.1.max(hit.score),
+            None => best.push((hit.passage, hit.score)),
         }
     }
-    seen
+    best
 }
