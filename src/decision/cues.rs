@@ -61,6 +61,10 @@ struct CueFile {
     out_of_scope: Vec<String>,
     injection: Vec<String>,
     chatter: Vec<String>,
+    /// Words that make a message a hypothetical ("if", "what if", "kalau", "如果"): a policy
+    /// question, so order and complaint cues do not apply.
+    #[serde(default)]
+    hypothetical: Vec<String>,
 }
 
 /// One cue, ready to match folded text.
@@ -169,6 +173,7 @@ impl Message {
 #[derive(Debug, Default)]
 struct LanguageCues {
     intents: HashMap<Intent, Vec<Cue>>,
+    hypothetical: Vec<Cue>,
     chatter: Vec<Chatter>,
     /// Multi-word chatter phrases ("good evening"), matched before single words.
     chatter_phrases: Vec<Vec<String>>,
@@ -209,6 +214,11 @@ impl CueBook {
                 cues.intents
                     .insert(intent, list.iter().filter_map(|c| Cue::parse(c)).collect());
             }
+            cues.hypothetical = file
+                .hypothetical
+                .iter()
+                .filter_map(|c| Cue::parse(c))
+                .collect();
             for entry in &file.chatter {
                 let folded = text::fold(entry.trim());
                 if let Some(unit) = folded.strip_suffix('+') {
@@ -248,7 +258,15 @@ impl CueBook {
 
     /// The first intent, in precedence order, that any of `langs`' cues find in `message`.
     pub fn intent(&self, message: &Message, langs: &[Lang]) -> Option<Intent> {
+        let hypothetical = langs.iter().any(|lang| {
+            self.languages
+                .get(lang)
+                .is_some_and(|c| c.hypothetical.iter().any(|cue| cue.matches(message)))
+        });
         Intent::ORDER.into_iter().find(|intent| {
+            if hypothetical && matches!(intent, Intent::OrderSpecific | Intent::Complaint) {
+                return false;
+            }
             langs.iter().any(|lang| {
                 self.languages
                     .get(lang)

@@ -166,7 +166,14 @@ impl DecisionRules {
                 rule: Rule::NoWords,
             });
         }
-        if let Some(intent) = self.cues.intent(&message, languages) {
+        let mut intent = self.cues.intent(&message, languages);
+        // Anger is a complaint whatever the words: a person should take it.
+        if text.chars().any(|c| ANGER.contains(c))
+            && matches!(intent, None | Some(Intent::OutOfScope))
+        {
+            intent = Some(Intent::Complaint);
+        }
+        if let Some(intent) = intent {
             let action = match intent {
                 // In a live room an attempt to subvert the assistant gets no stage; in a private
                 // channel a person looks at it.
@@ -222,6 +229,9 @@ impl DecisionRules {
         }
     }
 }
+
+/// Emoji that mean the viewer is angry.
+const ANGER: &str = "😡🤬😠💢👿🖕";
 
 /// Six or more digits in one token: an order, tracking or phone number, which only a person with
 /// the order system can act on. Prices and day counts are shorter, and one digit repeated
@@ -341,6 +351,11 @@ mod tests {
             Some(Action::Handoff(HandoffReason::OrderSpecific)),
         );
         check("is shipping free over USD 49?", Lang::En, None);
+        check(
+            "it came like this 😡",
+            Lang::En,
+            Some(Action::Handoff(HandoffReason::Complaint)),
+        );
         check(
             "order 5839201 please",
             Lang::En,

@@ -38,10 +38,15 @@ const WEIGHT_DENSE: f32 = 1.0;
 /// Added for a passage written for the viewer's market: when it matches about as well as a
 /// market-independent one, the specific one answers better ("how do I pay?" from Brazil is
 /// about Pix, not about prices being in local currency).
-const MARKET_BONUS: f32 = 0.12;
+const MARKET_BONUS: f32 = 0.2;
 /// Added for a document's first passage: the knowledge format puts a document's main answer
 /// first, so a question as short as "ship to Brazil?" gets the delivery time, not the duties.
-const LEAD_BONUS: f32 = 0.04;
+const LEAD_BONUS: f32 = 0.08;
+/// A passage for the viewer's market scoring at least this share of a market-independent top
+/// passage's score takes its place.
+const SPECIFIC_RATIO: f32 = 0.9;
+/// How many leading hits the confidence looks at.
+const CONFIDENCE_DEPTH: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RetrievalError {
@@ -324,6 +329,20 @@ impl Retriever {
                     .then(b.score.total_cmp(&a.score))
                     .then(a.passage.cmp(&b.passage))
             });
+            // A market-independent passage that only narrowly beats one written for the
+            // viewer's market yields to it: the specific passage is the better answer.
+            if let Some(top) = hits.first() {
+                if !is_specific(&self.knowledge.passages[top.passage]) {
+                    let floor = top.score * SPECIFIC_RATIO;
+                    if let Some(i) = hits.iter().position(|h| {
+                        let p = &self.knowledge.passages[h.passage];
+                        p.document.topic == topic && is_specific(p) && h.score >= floor
+                    }) {
+                        let specific = hits.remove(i);
+                        hits.insert(0, specific);
+                    }
+                }
+            }
         }
         if tracing::enabled!(tracing::Level::DEBUG) {
             let top: Vec<String> = hits
@@ -338,7 +357,20 @@ impl Retriever {
                 .collect();
             tracing::debug!(hits = ?top, "retrieved");
         }
-        let confidence = hits.first().map_or(0.0, |h| h.similarity);
+        // Confidence says whether the question was understood: the best match among the leading
+        // passages of the chosen topic, so that preferring the viewer's market's passage (which
+        // may match the words less closely) does not make the answer look less certain.
+        let confidence = match hits.first() {
+            Some(top) => {
+                let topic = self.knowledge.passages[top.passage].document.topic;
+                hits.iter()
+                    .take(CONFIDENCE_DEPTH)
+                    .filter(|h| self.knowledge.passages[h.passage].document.topic == topic)
+                    .map(|h| h.similarity)
+                    .fold(0.0f32, f32::max)
+            }
+            None => 0.0,
+        };
         Ok(Retrieval { hits, confidence })
     }
 

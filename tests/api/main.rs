@@ -4,6 +4,7 @@
 
 mod errors;
 mod helpers;
+mod knowledge;
 mod llm;
 mod messages;
 mod stream;
