@@ -26,9 +26,9 @@ use store::{IndexPoint, PointKind, StoreError, StoreHit, StoreQuery, VectorStore
 const FALLBACK_WEIGHT: f32 = 0.8;
 /// Candidates per list.
 const CANDIDATES: usize = 16;
-/// When the viewer's language already matches this well, the fallback language is not searched:
-/// weighted by `FALLBACK_WEIGHT` it could not win.
-const CONFIDENT: f32 = 0.6;
+/// The fallback language is searched only when the viewer's language found nothing this close:
+/// it serves languages whose knowledge is missing or thin, and otherwise only adds noise.
+const CONFIDENT: f32 = 0.3;
 /// Weights of the lists in the fused score. Scores are fused, not ranks: on two-word questions
 /// how much better one passage matches than the next is the signal, and rank fusion (RRF)
 /// discards it (measured on the eval set: see BENCHMARKS.md).
