@@ -113,6 +113,10 @@ pub struct Passage {
     pub sentences: Vec<String>,
     /// Example questions shoppers ask that this passage answers.
     pub questions: Vec<String>,
+    /// The section only gives the market-independent overview ("payment methods depend on your
+    /// country"): when the viewer's market is known, that market's own passage answers better.
+    /// Marked in the section with `<!-- livedesk: market-overview -->`.
+    pub market_overview: bool,
 }
 
 impl Passage {
@@ -240,6 +244,7 @@ impl KnowledgeBase {
                         heading: section.heading.clone(),
                         sentences,
                         questions: section.questions.clone(),
+                        market_overview: section.market_overview,
                     });
                 }
             }
@@ -316,7 +321,11 @@ struct Section {
     heading: String,
     body: String,
     questions: Vec<String>,
+    market_overview: bool,
 }
+
+/// The section directive that marks a market-independent overview.
+const MARKET_OVERVIEW: &str = "<!-- livedesk: market-overview -->";
 
 fn split_sections(body: &str, first_line: usize) -> Result<Vec<Section>, (usize, String)> {
     let mut sections: Vec<Section> = Vec::new();
@@ -358,8 +367,27 @@ fn split_sections(body: &str, first_line: usize) -> Result<Vec<Section>, (usize,
                 heading: heading.trim().to_string(),
                 body: String::new(),
                 questions: Vec::new(),
+                market_overview: false,
             });
             continue;
+        }
+        if trimmed == MARKET_OVERVIEW {
+            match sections.last_mut() {
+                Some(section) => section.market_overview = true,
+                None => {
+                    return Err((
+                        line_no,
+                        "a section directive must follow a `## ` heading".into(),
+                    ))
+                }
+            }
+            continue;
+        }
+        if trimmed.starts_with("<!--") {
+            return Err((
+                line_no,
+                format!("unknown directive {trimmed:?} (known: {MARKET_OVERVIEW})"),
+            ));
         }
         if trimmed.starts_with('#') && !trimmed.starts_with("###") {
             // A `# title` line repeats the front matter; deeper headings stay in the body.
@@ -439,10 +467,13 @@ mod tests {
 
     #[test]
     fn sections_carry_their_questions() {
-        let body = "## A\nOne.\n```questions\nq1\nq2\n```\n## B\nTwo.\n";
+        let body = "## A\n<!-- livedesk: market-overview -->\nOne.\n```questions\nq1\nq2\n```\n## B\nTwo.\n";
         let sections = split_sections(body, 7).unwrap();
         assert_eq!(sections.len(), 2);
         assert_eq!(sections[0].questions, vec!["q1", "q2"]);
+        assert!(sections[0].market_overview && !sections[1].market_overview);
+        assert_eq!(sections[0].body.trim(), "One.");
+        assert!(split_sections("## A\n<!-- livedesk: typo -->\n", 1).is_err());
         assert!(sections[1].questions.is_empty());
         assert_eq!(split_sections("orphan\n## A\n", 7).err().unwrap().0, 7);
         assert!(split_sections("## A\n```questions\nq\n", 1).is_err());

@@ -42,9 +42,8 @@ const MARKET_BONUS: f32 = 0.2;
 /// Added for a document's first passage: the knowledge format puts a document's main answer
 /// first, so a question as short as "ship to Brazil?" gets the delivery time, not the duties.
 const LEAD_BONUS: f32 = 0.08;
-/// A passage for the viewer's market scoring at least this share of a market-independent top
-/// passage's score takes its place.
-const SPECIFIC_RATIO: f32 = 0.9;
+/// Taken from a market-overview passage when the viewer's market is known.
+const OVERVIEW_PENALTY: f32 = 0.3;
 /// How many leading hits the confidence looks at.
 const CONFIDENCE_DEPTH: usize = 3;
 
@@ -321,6 +320,9 @@ impl Retriever {
                 if p.ordinal == 1 {
                     hit.score += LEAD_BONUS;
                 }
+                if p.market_overview && query.market.is_some() {
+                    hit.score -= OVERVIEW_PENALTY;
+                }
             }
             hits.sort_by(|a, b| {
                 let ta = self.knowledge.passages[a.passage].document.topic == topic;
@@ -329,20 +331,6 @@ impl Retriever {
                     .then(b.score.total_cmp(&a.score))
                     .then(a.passage.cmp(&b.passage))
             });
-            // A market-independent passage that only narrowly beats one written for the
-            // viewer's market yields to it: the specific passage is the better answer.
-            if let Some(top) = hits.first() {
-                if !is_specific(&self.knowledge.passages[top.passage]) {
-                    let floor = top.score * SPECIFIC_RATIO;
-                    if let Some(i) = hits.iter().position(|h| {
-                        let p = &self.knowledge.passages[h.passage];
-                        p.document.topic == topic && is_specific(p) && h.score >= floor
-                    }) {
-                        let specific = hits.remove(i);
-                        hits.insert(0, specific);
-                    }
-                }
-            }
         }
         if tracing::enabled!(tracing::Level::DEBUG) {
             let top: Vec<String> = hits
