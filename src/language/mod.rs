@@ -351,6 +351,10 @@ impl LanguageDetector {
         } else if significant(s.thai) {
             Some(Lang::Th)
         } else if significant(s.arabic) {
+            // Letters Persian and Urdu add to the Arabic script: not Arabic.
+            if let Some(code) = arabic_script_other(text) {
+                return Some(self.unsupported(code));
+            }
             Some(Lang::Ar)
         } else {
             None
@@ -423,7 +427,7 @@ impl LanguageDetector {
             }
         }
 
-        if let Some(code) = self.unsupported_latin(text, &words, matched_words) {
+        if let Some(code) = self.unsupported_latin(text, &words, matched_words, priors) {
             return self.unsupported(code);
         }
         // A message with almost no evidence (a brand name, "ok", "😍 cute") says little about
@@ -501,33 +505,76 @@ impl LanguageDetector {
         }
     }
 
-    /// Latin-script text in a language livedesk does not serve (Turkish, Polish, ...): only when
-    /// the letters say so, or when a sentence-length text has no word of any supported language
-    /// and whatlang is sure of another language.
+    /// Latin-script text in a language livedesk does not serve (Turkish, Polish, ...): when it
+    /// has letters only such a language writes; when three or more words include none of any
+    /// supported language and nothing known of the viewer says otherwise; or when a
+    /// sentence-length text has almost no supported word and whatlang is sure of another language.
     fn unsupported_latin(
         &self,
         text: &str,
         words: &[&str],
         matched: usize,
+        priors: &Priors,
     ) -> Option<&'static str> {
-        let lower = text.to_lowercase();
-        let marked = |set: &str| lower.chars().filter(|c| set.contains(*c)).count();
+        if let Some(code) = unique_letters(text) {
+            return Some(code);
+        }
+        let supported_prior = [priors.conversation, priors.locale, priors.room]
+            .iter()
+            .any(|p| p.is_some_and(|l| self.is_supported(l)));
+        let content_words = words
+            .iter()
+            .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+            .count();
+        if content_words >= 3 && matched == 0 && !supported_prior {
+            return Some(
+                whatlang::detect(text)
+                    .and_then(|info| unsupported_code(info.lang()))
+                    .unwrap_or("und"),
+            );
+        }
         let info = whatlang::detect(text)?;
         let code = unsupported_code(info.lang())?;
-        let letters_agree = match info.lang() {
-            whatlang::Lang::Tur => marked("şğı") > 0,
-            whatlang::Lang::Pol => marked("łąęśźżńć") > 0,
-            whatlang::Lang::Ces | whatlang::Lang::Slk => marked("ěščřžůťďň") > 0,
-            whatlang::Lang::Hun => marked("őű") > 0,
-            whatlang::Lang::Ron => marked("ășțâî") > 1,
-            _ => false,
-        };
         let unknown_words = words.len() >= 4 && (matched as f32) < words.len() as f32 * 0.25;
-        if (letters_agree && info.confidence() > 0.5) || (unknown_words && info.is_reliable()) {
+        if unknown_words && info.is_reliable() {
             Some(code)
         } else {
             None
         }
+    }
+}
+
+/// Persian or Urdu in Arabic script. Urdu: ٹ ڈ ڑ ں ے. Persian: پ or ژ, or چ/گ (which Gulf
+/// Arabic chat also uses) together with the Persian forms of yeh or kaf (ی ک), which some
+/// Arabic keyboards also produce, so neither alone decides.
+fn arabic_script_other(text: &str) -> Option<&'static str> {
+    let has = |set: &str| text.chars().any(|c| set.contains(c));
+    if has("ٹڈڑںے") {
+        Some("ur")
+    } else if has("پژ") || (has("چگ") && has("یک")) {
+        Some("fa")
+    } else {
+        None
+    }
+}
+
+/// Letters that no supported language writes and one unsupported language does.
+fn unique_letters(text: &str) -> Option<&'static str> {
+    let lower = text.to_lowercase();
+    let has = |set: &str| lower.chars().any(|c| set.contains(c));
+    if has("ığş") {
+        Some("tr")
+    } else if has("łńśźżąę") {
+        Some("pl")
+    } else if has("ěřů") {
+        Some("cs")
+    } else if has("őű") {
+        Some("hu")
+    } else if has("șț") {
+        // Not ă or â: Vietnamese writes them.
+        Some("ro")
+    } else {
+        None
     }
 }
 
@@ -551,6 +598,12 @@ fn unsupported_code(lang: whatlang::Lang) -> Option<&'static str> {
         W::Est => "et",
         W::Aze => "az",
         W::Uzb => "uz",
+        W::Ukr => "uk",
+        W::Rus => "ru",
+        W::Hin => "hi",
+        W::Heb => "he",
+        W::Ell => "el",
+        W::Pes => "fa",
         _ => return None,
     })
 }
@@ -739,6 +792,24 @@ mod tests {
         let d = detector().detect("Доставка в Москву?", &Priors::default());
         assert_eq!(d.unsupported, Some("ru"));
         assert_eq!(d.language, Lang::En);
+    }
+
+    #[test]
+    fn unsupported_languages_by_their_letters_or_unknown_words() {
+        for (text, code) in [
+            ("kapıda ödeme var mı", "tr"),
+            ("wysyłka do polski?", "pl"),
+            ("به ایران ارسال دارید؟", "fa"),
+        ] {
+            let d = detector().detect(text, &Priors::default());
+            assert_eq!(d.unsupported, Some(code), "{text}: {d:?}");
+            assert_eq!(d.language, Lang::En);
+        }
+        let d = detector().detect("naweza kulipa kwa mpesa", &Priors::default());
+        assert!(d.unsupported.is_some(), "{d:?}");
+        // Arabic itself, and supported languages with their own letters, stay supported.
+        check("كم يوم التوصيل", Priors::default(), Lang::Ar);
+        check("wie lange dauert der Versand", Priors::default(), Lang::De);
     }
 
     #[test]
