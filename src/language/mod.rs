@@ -808,7 +808,12 @@ mod tests {
         let d = detector().detect("naweza kulipa kwa mpesa", &Priors::default());
         assert!(d.unsupported.is_some(), "{d:?}");
         // Persian yeh alone is not enough: some Arabic keyboards type it too.
-        assert_eq!(detector().detect("به ایران ارسال دارید؟", &Priors::default()).language, Lang::Ar);
+        assert_eq!(
+            detector()
+                .detect("به ایران ارسال دارید؟", &Priors::default())
+                .language,
+            Lang::Ar
+        );
         // Arabic itself, and supported languages with their own letters, stay supported.
         check("كم يوم التوصيل", Priors::default(), Lang::Ar);
         check("wie lange dauert der Versand", Priors::default(), Lang::De);

@@ -232,6 +232,7 @@ pub async fn spawn_llm(mode: LlmMode) -> LlmStandIn {
     };
     let router = Router::new()
         .route("/v1/chat/completions", post(completions))
+        .route("/v1/embeddings", post(embeddings))
         .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
@@ -310,4 +311,52 @@ async fn completions(State(state): State<StandInState>, Json(body): Json<Value>)
         .header(header::CONTENT_TYPE, "text/event-stream")
         .body(Body::from_stream(stream))
         .unwrap()
+}
+
+/// Dimensions of the stand-in's embeddings.
+pub const EMBEDDING_DIMENSIONS: usize = 64;
+
+/// `/v1/embeddings` in OpenAI's response shape: a deterministic hashed bag of words, so similar
+/// texts get similar vectors.
+async fn embeddings(State(state): State<StandInState>, Json(body): Json<Value>) -> Response {
+    state.count.fetch_add(1, Ordering::SeqCst);
+    let inputs: Vec<String> = match &body["input"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    state
+        .requests
+        .lock()
+        .unwrap()
+        .push(json!({"embeddings": inputs.len()}));
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut v = vec![0.0f32; EMBEDDING_DIMENSIONS];
+            for word in text
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
+                let h = word
+                    .bytes()
+                    .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+                v[h as usize % EMBEDDING_DIMENSIONS] += 1.0;
+            }
+            v[0] += 0.01;
+            json!({"object": "embedding", "index": i, "embedding": v})
+        })
+        .collect();
+    Json(json!({
+        "object": "list",
+        "data": data,
+        "model": body["model"].clone(),
+        "usage": {"prompt_tokens": 1, "total_tokens": 1},
+    }))
+    .into_response()
 }

@@ -103,3 +103,30 @@ async fn a_broken_stream_still_ends_with_done() {
     assert_eq!(done["generator"], "extractive");
     assert!(done["answer"].as_str().unwrap().contains("Pix"));
 }
+
+#[tokio::test]
+async fn dense_embeddings_are_indexed_and_fused() {
+    let embeddings = spawn_llm(LlmMode::Status(500)).await;
+    let app = spawn_app_with(|s| {
+        s.embeddings_base_url = embeddings.base_url.clone();
+        s.embeddings_model = "stand-in-embed".into();
+    })
+    .await;
+    let indexed = embeddings.count.load(Ordering::SeqCst);
+    assert!(indexed >= 1, "the index was rebuilt with dense vectors");
+    let (status, v) = app
+        .post(&message(
+            "live",
+            "como faço pra pagar?",
+            Some("pt-BR"),
+            Some("BR"),
+        ))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["action"], "answer", "{v}");
+    assert!(v["answer"].as_str().unwrap().contains("Pix"), "{v}");
+    assert!(
+        embeddings.count.load(Ordering::SeqCst) > indexed,
+        "the question was embedded too"
+    );
+}
