@@ -39,6 +39,10 @@ const WEIGHT_DENSE: f32 = 1.0;
 /// market-independent one, the specific one answers better ("how do I pay?" from Brazil is
 /// about Pix, not about prices being in local currency).
 const MARKET_BONUS: f32 = 0.2;
+/// Added, across topics, for a passage of a market the message itself names ("how long to
+/// Berlin?"): a small nudge towards that market's passages, which the topic's evidence can
+/// still overrule.
+const NAMED_MARKET_BONUS: f32 = 0.15;
 /// Added for a document's first passage: the knowledge format puts a document's main answer
 /// first, so a question as short as "ship to Brazil?" gets the delivery time, not the duties.
 const LEAD_BONUS: f32 = 0.08;
@@ -297,7 +301,7 @@ impl Retriever {
                 let named = query.market_named && is_specific(p);
                 Hit {
                     passage: passage as usize,
-                    score: score + if named { MARKET_BONUS } else { 0.0 },
+                    score: score + if named { NAMED_MARKET_BONUS } else { 0.0 },
                     similarity,
                 }
             })
@@ -314,7 +318,7 @@ impl Retriever {
                 if p.document.topic != topic {
                     continue;
                 }
-                if is_specific(p) && !query.market_named {
+                if is_specific(p) {
                     hit.score += MARKET_BONUS;
                 }
                 if p.ordinal == 1 {
