@@ -86,24 +86,16 @@ async fn bad_input_gets_stable_error_codes() {
 #[tokio::test]
 async fn unknown_routes_and_methods() {
     let app = spawn_app().await;
-    let r = app
-        .client
-        .get(format!("{}/v1/nothing", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
-    let v: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(v["error"]["code"], "not_found");
-    let r = app
-        .client
-        .get(format!("{}/v1/messages", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 405);
-    let v: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(v["error"]["code"], "method_not_allowed");
+    let (status, v) = app.get("/v1/nothing").await;
+    assert_eq!(
+        (status.as_u16(), v["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let (status, v) = app.get("/v1/messages").await;
+    assert_eq!(
+        (status.as_u16(), v["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
 }
 
 #[tokio::test]

@@ -25,6 +25,18 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// GETs `path` and returns the status and JSON body.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request");
+        let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
+        (status, response.json::<Value>().await.expect("JSON body"))
+    }
+
     pub async fn post(&self, body: &Value) -> (StatusCode, Value) {
         let response = self
             .client

@@ -11,25 +11,11 @@ fn answer(v: &Value) -> String {
 #[tokio::test]
 async fn health_and_readiness() {
     let app = spawn_app().await;
-    let health: Value = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, health) = app.get("/healthz").await;
+    assert_eq!(status, 200);
     assert_eq!(health["status"], "ok");
-    let ready: Value = app
-        .client
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, ready) = app.get("/readyz").await;
+    assert_eq!(status, 200);
     assert_eq!(ready["status"], "ready");
     assert_eq!(ready["store"], "qdrant-edge");
     assert_eq!(ready["generator"], "extractive");
