@@ -154,7 +154,7 @@ async fn create(
             .data(meta_json(&prepared).to_string());
         let events = desk.reply(&prepared);
         let body = stream::once(async move { meta })
-            .chain(sse_events(events, prepared))
+            .chain(sse_events(events))
             .map(Ok::<_, Infallible>);
         return Ok(Sse::new(body)
             .keep_alive(KeepAlive::default())
@@ -176,7 +176,6 @@ async fn create(
 /// Maps reply events to SSE events; a reply that ends without `Done` ends with `error`.
 fn sse_events(
     events: impl Stream<Item = ReplyEvent> + Send + 'static,
-    prepared: Prepared,
 ) -> impl Stream<Item = Event> + Send {
     let mut finished = false;
     events
@@ -195,7 +194,7 @@ fn sse_events(
                     Some(
                         Event::default()
                             .event("done")
-                            .data(done_json(&prepared, &done).to_string()),
+                            .data(done_json(&done).to_string()),
                     )
                 }
                 None if !finished => {
@@ -252,7 +251,7 @@ fn sources_json(p: &Prepared) -> Value {
     )
 }
 
-fn done_json(p: &Prepared, done: &Final) -> Value {
+fn done_json(done: &Final) -> Value {
     let mut out = json!({"action": done.action.kind()});
     if let Some(reason) = done.action.reason() {
         out["reason"] = json!(reason.as_str());
@@ -271,7 +270,6 @@ fn done_json(p: &Prepared, done: &Final) -> Value {
         out["fallback"] = json!(fallback);
     }
     out["timings_us"] = timings_json(&done.timings);
-    let _ = p;
     out
 }
 
@@ -282,7 +280,7 @@ fn timings_json(t: &Timings) -> Value {
 /// The JSON response: the meta fields and the done fields in one object.
 pub fn result_json(p: &Prepared, done: &Final) -> Value {
     let mut out = meta_json(p);
-    if let (Value::Object(target), Value::Object(extra)) = (&mut out, done_json(p, done)) {
+    if let (Value::Object(target), Value::Object(extra)) = (&mut out, done_json(done)) {
         for (k, v) in extra {
             target.insert(k, v);
         }

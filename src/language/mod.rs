@@ -299,7 +299,7 @@ impl LanguageDetector {
         if let Some(detection) = self.by_script(text, &scripts, priors) {
             return detection;
         }
-        self.latin(text, &scripts, priors)
+        self.latin(text, priors)
     }
 
     /// No words to go on: the priors decide, in order of how much they say about this viewer.
@@ -385,7 +385,7 @@ impl LanguageDetector {
         }
     }
 
-    fn latin(&self, text: &str, scripts: &ScriptCounts, priors: &Priors) -> Detection {
+    fn latin(&self, text: &str, priors: &Priors) -> Detection {
         let folded = text::fold(text);
         let words = text::words(&folded);
         let mut evidence = [0.0f32; 16];
@@ -496,7 +496,6 @@ impl LanguageDetector {
             } else {
                 Signal::Detector
             };
-        let _ = scripts;
         Detection {
             language: best,
             confidence,
