@@ -254,14 +254,6 @@ impl Settings {
         Ok(lang)
     }
 
-    pub fn budget(&self, channel: Channel) -> usize {
-        match channel {
-            Channel::Live => self.budget_live,
-            Channel::WhatsApp => self.budget_whatsapp,
-            Channel::Email => self.budget_email,
-        }
-    }
-
     pub fn max_text(&self, channel: Channel) -> usize {
         match channel {
             Channel::Live => self.max_text_live,
