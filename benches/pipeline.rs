@@ -167,6 +167,7 @@ fn retrieval_10k(c: &mut Criterion) {
                 sentences: (0..3).map(|_| words.sentence(12)).collect(),
                 questions: (0..4).map(|_| words.sentence(4)).collect(),
                 market_overview: false,
+                handoff: None,
             });
         }
     }

@@ -222,7 +222,16 @@ impl Desk {
                 .await?;
             prepared.timings.retrieve_us = elapsed_us(retrieve_started);
             let decide_started = Instant::now();
-            prepared.decision = self.rules.after_retrieval(retrieval.confidence);
+            let top_handoff = retrieval
+                .hits
+                .first()
+                .and_then(|top| self.retriever.passage(top.passage).handoff);
+            prepared.decision = self.rules.after_retrieval(
+                retrieval.confidence,
+                top_handoff,
+                &message.text,
+                &cue_languages,
+            );
             prepared.confidence = Some(retrieval.confidence);
             if let Some(top) = retrieval.hits.first() {
                 prepared.topic = Some(self.retriever.passage(top.passage).document.topic);

@@ -65,7 +65,16 @@ struct CueFile {
     /// question, so order and complaint cues do not apply.
     #[serde(default)]
     hypothetical: Vec<String>,
+    /// Chat shorthand and the word it stands for ("dgn" = "dengan"): cues are written in full
+    /// words and also match the shorthand.
+    #[serde(default)]
+    abbreviations: HashMap<String, String>,
 }
+
+/// Words may stand between the parts of a gapped cue ("cakap ... admin"), at most this many.
+const MAX_GAP_WORDS: usize = 3;
+/// Characters that may stand between the parts of a gapped cue in an unspaced script.
+const MAX_GAP_CHARS: usize = 8;
 
 /// One cue, ready to match folded text.
 #[derive(Debug, Clone)]
@@ -77,10 +86,17 @@ enum Cue {
     },
     /// A substring, for scripts without spaces.
     Substring(String),
+    /// Parts in order with a few words or characters between them (`"talk ... admin"`): the
+    /// shape of a request whose filler varies ("talk to the admin", "talk with an admin").
+    Gapped(Vec<Cue>),
 }
 
 impl Cue {
     fn parse(raw: &str) -> Option<Cue> {
+        if raw.contains("...") {
+            let parts: Vec<Cue> = raw.split("...").filter_map(Cue::parse).collect();
+            return (parts.len() >= 2).then_some(Cue::Gapped(parts));
+        }
         let folded = text::fold(raw.trim());
         if folded.is_empty() {
             return None;
@@ -105,24 +121,124 @@ impl Cue {
 
     fn matches(&self, message: &Message) -> bool {
         match self {
-            Cue::Substring(s) => message.folded.contains(s.as_str()),
+            Cue::Gapped(parts) => gapped_match(parts, message),
+            _ => self.find(message, &Range::all(message)).is_some(),
+        }
+    }
+
+    /// The first occurrence of this (ungapped) cue that starts within `range`.
+    fn find(&self, message: &Message, range: &Range) -> Option<Span> {
+        match self {
+            Cue::Substring(s) => {
+                let at = message.folded.get(range.bytes.0..)?.find(s.as_str())? + range.bytes.0;
+                if at > range.bytes.1 {
+                    return None;
+                }
+                let end = at + s.len();
+                let word = message.word_spans.iter().position(|&(_, e)| e >= end);
+                Some(Span {
+                    start: (word.unwrap_or(message.words.len()), at),
+                    end: (word.map_or(message.words.len(), |w| w + 1), end),
+                })
+            }
             Cue::Words {
                 words,
                 last_is_prefix,
             } => {
                 let n = words.len();
-                message.words.windows(n).any(|window| {
-                    window.iter().zip(words).enumerate().all(|(i, (w, cue))| {
+                let (from, to) = range.words;
+                (from..=to).find_map(|start| {
+                    let window = message.words.get(start..start + n)?;
+                    let hit = window.iter().zip(words).enumerate().all(|(i, (w, cue))| {
                         if i == n - 1 && *last_is_prefix {
                             w.starts_with(cue.as_str())
                         } else {
                             w == cue
                         }
+                    });
+                    hit.then(|| Span {
+                        start: (start, message.word_spans[start].0),
+                        end: (start + n, message.word_spans[start + n - 1].1),
                     })
                 })
             }
+            Cue::Gapped(_) => None,
         }
     }
+}
+
+/// Where a cue may start: a range of word indices and a range of byte offsets, both inclusive.
+struct Range {
+    words: (usize, usize),
+    bytes: (usize, usize),
+}
+
+impl Range {
+    fn all(message: &Message) -> Range {
+        Range {
+            words: (0, message.words.len()),
+            bytes: (0, message.folded.len()),
+        }
+    }
+
+    /// Just after `span`, within the gap a gapped cue allows.
+    fn after(span: &Span, message: &Message) -> Range {
+        let gap_end = message.folded[span.end.1..]
+            .char_indices()
+            .nth(MAX_GAP_CHARS)
+            .map_or(message.folded.len(), |(i, _)| span.end.1 + i);
+        Range {
+            words: (span.end.0, span.end.0 + MAX_GAP_WORDS),
+            bytes: (span.end.1, gap_end),
+        }
+    }
+}
+
+/// A match: (word index, byte offset) of its start and of its end (exclusive).
+struct Span {
+    start: (usize, usize),
+    end: (usize, usize),
+}
+
+/// The parts of a gapped cue in order, each within the allowed gap after the one before. Every
+/// occurrence of the first part is tried, since a later one may be followed closely enough.
+fn gapped_match(parts: &[Cue], message: &Message) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return false;
+    };
+    let mut range = Range::all(message);
+    while let Some(span) = first.find(message, &range) {
+        let mut last = Span {
+            start: span.start,
+            end: span.end,
+        };
+        let matched =
+            rest.iter().all(
+                |part| match part.find(message, &Range::after(&last, message)) {
+                    Some(next) => {
+                        last = next;
+                        true
+                    }
+                    None => false,
+                },
+            );
+        if matched {
+            return true;
+        }
+        // Resume one word, or one character, after this occurrence's start.
+        let next_byte = message.folded[span.start.1..]
+            .chars()
+            .next()
+            .map_or(message.folded.len() + 1, |c| span.start.1 + c.len_utf8());
+        if span.start.0 >= message.words.len() && next_byte > message.folded.len() {
+            return false;
+        }
+        range = Range {
+            words: (span.start.0 + 1, message.words.len()),
+            bytes: (next_byte, message.folded.len()),
+        };
+    }
+    false
 }
 
 /// A chatter entry: a whole word, or a unit repeated (`ha+` for "hahaha").
@@ -153,20 +269,46 @@ impl Chatter {
 pub struct Message {
     folded: String,
     words: Vec<String>,
+    /// Each word's byte range in `folded`.
+    word_spans: Vec<(usize, usize)>,
 }
 
 impl Message {
     pub fn new(text: &str) -> Self {
         let folded = text::fold(text);
-        let words = text::words(&folded)
-            .into_iter()
-            .map(str::to_string)
+        let base = folded.as_ptr() as usize;
+        let pieces = text::words(&folded);
+        let word_spans = pieces
+            .iter()
+            .map(|w| {
+                let start = w.as_ptr() as usize - base;
+                (start, start + w.len())
+            })
             .collect();
-        Message { folded, words }
+        let words = pieces.into_iter().map(str::to_string).collect();
+        Message {
+            folded,
+            words,
+            word_spans,
+        }
     }
 
     pub fn words(&self) -> &[String] {
         &self.words
+    }
+
+    /// The message with shorthand words replaced by what they stand for, or `None` when it has
+    /// none. Only spaced scripts have shorthand words.
+    fn expanded(&self, abbreviations: &HashMap<String, String>) -> Option<Message> {
+        if abbreviations.is_empty() || !self.words.iter().any(|w| abbreviations.contains_key(w)) {
+            return None;
+        }
+        let words: Vec<&str> = self
+            .words
+            .iter()
+            .map(|w| abbreviations.get(w).map_or(w.as_str(), String::as_str))
+            .collect();
+        Some(Message::new(&words.join(" ")))
     }
 }
 
@@ -174,6 +316,7 @@ impl Message {
 struct LanguageCues {
     intents: HashMap<Intent, Vec<Cue>>,
     hypothetical: Vec<Cue>,
+    abbreviations: HashMap<String, String>,
     chatter: Vec<Chatter>,
     /// Multi-word chatter phrases ("good evening"), matched before single words.
     chatter_phrases: Vec<Vec<String>>,
@@ -219,6 +362,11 @@ impl CueBook {
                 .iter()
                 .filter_map(|c| Cue::parse(c))
                 .collect();
+            cues.abbreviations = file
+                .abbreviations
+                .iter()
+                .map(|(short, full)| (text::fold(short.trim()), text::fold(full.trim())))
+                .collect();
             for entry in &file.chatter {
                 let folded = text::fold(entry.trim());
                 if let Some(unit) = folded.strip_suffix('+') {
@@ -256,22 +404,43 @@ impl CueBook {
         (words, units)
     }
 
+    /// True when the message is a hypothetical in one of `langs` ("what if", "kalau").
+    pub fn is_hypothetical(&self, message: &Message, langs: &[Lang]) -> bool {
+        langs
+            .iter()
+            .filter_map(|l| self.languages.get(l))
+            .any(|cues| {
+                let expanded = message.expanded(&cues.abbreviations);
+                cues.hypothetical.iter().any(|cue| {
+                    cue.matches(message) || expanded.as_ref().is_some_and(|m| cue.matches(m))
+                })
+            })
+    }
+
     /// The first intent, in precedence order, that any of `langs`' cues find in `message`.
     pub fn intent(&self, message: &Message, langs: &[Lang]) -> Option<Intent> {
-        let hypothetical = langs.iter().any(|lang| {
-            self.languages
-                .get(lang)
-                .is_some_and(|c| c.hypothetical.iter().any(|cue| cue.matches(message)))
-        });
+        // Each language reads the message with its own shorthand spelled out.
+        let readings: Vec<(&LanguageCues, Option<Message>)> = langs
+            .iter()
+            .filter_map(|lang| self.languages.get(lang))
+            .map(|cues| (cues, message.expanded(&cues.abbreviations)))
+            .collect();
+        let any = |expanded: &Option<Message>, list: &[Cue]| {
+            list.iter().any(|cue| {
+                cue.matches(message) || expanded.as_ref().is_some_and(|m| cue.matches(m))
+            })
+        };
+        let hypothetical = readings
+            .iter()
+            .any(|(cues, expanded)| any(expanded, &cues.hypothetical));
         Intent::ORDER.into_iter().find(|intent| {
             if hypothetical && matches!(intent, Intent::OrderSpecific | Intent::Complaint) {
                 return false;
             }
-            langs.iter().any(|lang| {
-                self.languages
-                    .get(lang)
-                    .and_then(|c| c.intents.get(intent))
-                    .is_some_and(|cues| cues.iter().any(|cue| cue.matches(message)))
+            readings.iter().any(|(cues, expanded)| {
+                cues.intents
+                    .get(intent)
+                    .is_some_and(|list| any(expanded, list))
             })
         })
     }
@@ -371,4 +540,59 @@ fn is_unspaced_chatter(word: &str, sets: &[&LanguageCues]) -> bool {
         return false;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(cue: &str, text: &str) -> bool {
+        Cue::parse(cue).is_some_and(|c| c.matches(&Message::new(text)))
+    }
+
+    #[test]
+    fn gapped_cues_allow_a_few_words_between_parts() {
+        assert!(hit("talk ... admin", "can i talk to the admin"));
+        assert!(hit("talk ... admin", "talk admin"));
+        assert!(!hit(
+            "talk ... admin",
+            "talk about shipping and returns with admin"
+        ));
+        assert!(!hit("talk ... admin", "admin talk"));
+        // A later occurrence of the first part may be the one that is followed closely enough.
+        assert!(hit(
+            "talk ... admin",
+            "talk about shipping, then i want to talk to admin"
+        ));
+        assert!(hit("charged ... twice", "i was charged for my order twice"));
+    }
+
+    #[test]
+    fn gapped_cues_work_in_unspaced_scripts() {
+        assert!(hit("ขอคุย ... แอดมิน", "ขอคุยกับแอดมินหน่อย"));
+        assert!(hit("ขอคุย ... แอดมิน", "ขอคุยแอดมิน"));
+        assert!(!hit(
+            "ขอคุย ... แอดมิน",
+            "ขอคุยเรื่องการจัดส่งสินค้าไปต่างประเทศกับแอดมิน"
+        ));
+        assert!(hit("動か ... ない", "届いたドライヤーが動かないです"));
+        // Mixed scripts: a Thai part, then a Latin word.
+        assert!(hit("ขอคุย ... admin", "ขอคุยกับ admin"));
+    }
+
+    #[test]
+    fn shorthand_is_spelled_out_for_matching() {
+        let abbreviations: HashMap<String, String> = [("dgn", "dengan"), ("sy", "saya")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let message = Message::new("nak cakap dgn admin");
+        let cue = Cue::parse("cakap dengan admin").unwrap();
+        assert!(!cue.matches(&message));
+        let expanded = message.expanded(&abbreviations).unwrap();
+        assert!(cue.matches(&expanded));
+        assert!(Message::new("ongkir brp")
+            .expanded(&abbreviations)
+            .is_none());
+    }
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use text_splitter::{ChunkConfig, MarkdownSplitter};
 
+use crate::decision::HandoffReason;
 use crate::language::Lang;
 use crate::market::{Market, MarketBook};
 
@@ -117,6 +118,10 @@ pub struct Passage {
     /// country"): when the viewer's market is known, that market's own passage answers better.
     /// Marked in the section with `<!-- livedesk: market-overview -->`.
     pub market_overview: bool,
+    /// The section describes what a person handles (charges, disputes, lost parcels): a message
+    /// it answers best is handed off for this reason. Marked with
+    /// `<!-- livedesk: handoff <reason> -->`.
+    pub handoff: Option<HandoffReason>,
 }
 
 impl Passage {
@@ -245,6 +250,7 @@ impl KnowledgeBase {
                         sentences,
                         questions: section.questions.clone(),
                         market_overview: section.market_overview,
+                        handoff: section.handoff,
                     });
                 }
             }
@@ -322,10 +328,13 @@ struct Section {
     body: String,
     questions: Vec<String>,
     market_overview: bool,
+    handoff: Option<HandoffReason>,
 }
 
 /// The section directive that marks a market-independent overview.
 const MARKET_OVERVIEW: &str = "<!-- livedesk: market-overview -->";
+/// The section directive that marks what a person handles, before the reason code.
+const HANDOFF: &str = "<!-- livedesk: handoff ";
 
 fn split_sections(body: &str, first_line: usize) -> Result<Vec<Section>, (usize, String)> {
     let mut sections: Vec<Section> = Vec::new();
@@ -368,26 +377,40 @@ fn split_sections(body: &str, first_line: usize) -> Result<Vec<Section>, (usize,
                 body: String::new(),
                 questions: Vec::new(),
                 market_overview: false,
+                handoff: None,
             });
             continue;
         }
-        if trimmed == MARKET_OVERVIEW {
-            match sections.last_mut() {
-                Some(section) => section.market_overview = true,
-                None => {
-                    return Err((
+        if trimmed.starts_with("<!--") {
+            let Some(section) = sections.last_mut() else {
+                return Err((
+                    line_no,
+                    "a section directive must follow a `## ` heading".into(),
+                ));
+            };
+            if trimmed == MARKET_OVERVIEW {
+                section.market_overview = true;
+            } else if let Some(reason) = trimmed
+                .strip_prefix(HANDOFF)
+                .and_then(|rest| rest.strip_suffix("-->"))
+            {
+                let reason = reason.trim();
+                section.handoff = Some(reason.parse().map_err(|_| {
+                    (
                         line_no,
-                        "a section directive must follow a `## ` heading".into(),
-                    ))
-                }
+                        format!("unknown handoff reason {reason:?} in section directive"),
+                    )
+                })?);
+            } else {
+                return Err((
+                    line_no,
+                    format!(
+                        "unknown directive {trimmed:?} (known: {MARKET_OVERVIEW}, \
+                         {HANDOFF}<reason> -->)"
+                    ),
+                ));
             }
             continue;
-        }
-        if trimmed.starts_with("<!--") {
-            return Err((
-                line_no,
-                format!("unknown directive {trimmed:?} (known: {MARKET_OVERVIEW})"),
-            ));
         }
         if trimmed.starts_with('#') && !trimmed.starts_with("###") {
             // A `# title` line repeats the front matter; deeper headings stay in the body.
