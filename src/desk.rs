@@ -261,6 +261,7 @@ impl Desk {
                     question: question.clone(),
                     language: detection.language,
                     channel: message.channel,
+                    market,
                     budget: self.budgets.of(message.channel),
                     passages: hits
                         .iter()

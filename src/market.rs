@@ -186,6 +186,30 @@ impl MarketBook {
         homes.next().is_none().then_some(first)
     }
 
+    /// The longest name starting at word `i`: how many words it spans, and what it names.
+    /// Arabic attaches "and" (و) to the next word ("والإمارات"), so a name may carry it.
+    fn name_at(&self, words: &[&str], i: usize) -> Option<(usize, Mention)> {
+        let first = words[i];
+        let bare = first
+            .strip_prefix('و')
+            .filter(|rest| rest.chars().count() >= 2);
+        [Some(first), bare]
+            .into_iter()
+            .flatten()
+            .filter_map(|head| {
+                self.by_first_word
+                    .get(head)?
+                    .iter()
+                    .filter(|(name, _)| {
+                        name.len() <= words.len() - i
+                            && name[1..].iter().zip(&words[i + 1..]).all(|(a, b)| a == b)
+                    })
+                    .max_by_key(|(name, _)| name.len())
+            })
+            .max_by_key(|(name, _)| name.len())
+            .map(|(name, target)| (name.len(), *target))
+    }
+
     /// `text` with every place name removed (folded), for checks that treat places as neutral:
     /// "hi from manila" is a greeting.
     pub fn without_places(&self, text: &str) -> String {
@@ -197,17 +221,7 @@ impl MarketBook {
         let mut keep = Vec::with_capacity(words.len());
         let mut i = 0;
         while i < words.len() {
-            let longest = self.by_first_word.get(words[i]).and_then(|candidates| {
-                candidates
-                    .iter()
-                    .filter(|(name, _)| {
-                        name.len() <= words.len() - i
-                            && name.iter().zip(&words[i..]).all(|(a, b)| a == b)
-                    })
-                    .map(|(name, _)| name.len())
-                    .max()
-            });
-            match longest {
+            match self.name_at(&words, i).map(|(n, _)| n) {
                 Some(n) => i += n,
                 None => {
                     keep.push(words[i]);
@@ -218,25 +232,43 @@ impl MarketBook {
         keep.join(" ")
     }
 
+    /// Every served market named in `text`, in no particular order, each once.
+    pub fn mentions(&self, text: &str) -> Vec<Market> {
+        let folded = text::fold(text);
+        let words = text::words(&folded);
+        let mut found = Vec::new();
+        let mut add = |m: &Mention| {
+            if let Mention::Served(m) = m {
+                if !found.contains(m) {
+                    found.push(*m);
+                }
+            }
+        };
+        let mut i = 0;
+        while i < words.len() {
+            match self.name_at(&words, i) {
+                Some((n, target)) => {
+                    add(&target);
+                    i += n;
+                }
+                None => i += 1,
+            }
+        }
+        for (name, target) in &self.substrings {
+            if folded.contains(name.as_str()) {
+                add(target);
+            }
+        }
+        found
+    }
+
     /// The first place named in `text`. Longer names win over their prefixes
     /// ("united states" over "united").
     pub fn mention(&self, text: &str) -> Option<Mention> {
         let folded = text::fold(text);
         let words = text::words(&folded);
-        for (i, word) in words.iter().enumerate() {
-            let Some(candidates) = self.by_first_word.get(*word) else {
-                continue;
-            };
-            let best = candidates
-                .iter()
-                .filter(|(name, _)| {
-                    name.len() <= words.len() - i
-                        && name.iter().zip(&words[i..]).all(|(a, b)| a == b)
-                })
-                .max_by_key(|(name, _)| name.len());
-            if let Some((_, target)) = best {
-                return Some(*target);
-            }
+        if let Some((_, target)) = (0..words.len()).find_map(|i| self.name_at(&words, i)) {
+            return Some(target);
         }
         self.substrings
             .iter()
@@ -275,6 +307,20 @@ names = ["spain"]
 [unserved]
 names = ["india", "united kingdom of nowhere"]
 "#;
+
+    #[test]
+    fn mentions_lists_every_served_market_named() {
+        let book = MarketBook::parse(SAMPLE).unwrap();
+        let sa: Market = "SA".parse().unwrap();
+        let us: Market = "US".parse().unwrap();
+        let mut named = book.mentions("Standard delivery to Saudi Arabia and the USA, not India.");
+        named.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        assert_eq!(named, vec![sa, us]);
+        // Arabic attaches "and" to the name that follows it.
+        assert_eq!(book.mentions("إلى مصر والسعودية"), vec![sa]);
+        assert_eq!(book.mention("والرياض"), Some(Mention::Served(sa)));
+        assert!(book.mentions("no place here").is_empty());
+    }
 
     #[test]
     fn finds_names_cities_and_unserved_countries() {

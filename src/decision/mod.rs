@@ -473,6 +473,9 @@ mod tests {
         }
         assert!(total > 10_000, "only {total} example questions");
         let share = taken.len() as f64 / total as f64;
+        for line in &taken {
+            eprintln!("{line}");
+        }
         eprintln!(
             "{} of {total} example questions ({:.2}%) taken before retrieval",
             taken.len(),

@@ -18,6 +18,10 @@ pub struct ExtractiveGenerator {
 
 /// The first sentence of a section carries its main fact (the knowledge format asks for it).
 const POSITION_BONUS: [f32; 2] = [0.08, 0.03];
+/// For a viewer whose market is known: a sentence naming that market is preferred, and one naming
+/// only other markets ("express to the UAE" for a viewer in Saudi Arabia) is passed over.
+const OWN_MARKET_BONUS: f32 = 0.1;
+const OTHER_MARKET_PENALTY: f32 = 0.1;
 /// Sentences after the best are added only when at least this close to the question, relative
 /// to the best; the section's lead sentence (its main fact) is always considered.
 const RELATIVE_FLOOR: f32 = 0.3;
@@ -36,7 +40,16 @@ impl ExtractiveGenerator {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let bonus = POSITION_BONUS.get(i).copied().unwrap_or(0.0);
+                let mut bonus = POSITION_BONUS.get(i).copied().unwrap_or(0.0);
+                if let (Some(market), Some(named)) =
+                    (request.market, passage.sentence_markets.get(i))
+                {
+                    if named.contains(&market) {
+                        bonus += OWN_MARKET_BONUS;
+                    } else if !named.is_empty() {
+                        bonus -= OTHER_MARKET_PENALTY;
+                    }
+                }
                 (i, question.dot(&self.ngram.vector(s)) + bonus)
             })
             .collect();

@@ -16,6 +16,7 @@ use futures::Stream;
 use crate::channel::Channel;
 use crate::knowledge::Passage;
 use crate::language::Lang;
+use crate::market::Market;
 
 /// What to answer, in what language, from which passages, within what length.
 #[derive(Debug, Clone)]
@@ -23,6 +24,8 @@ pub struct GenerationRequest {
     pub question: String,
     pub language: Lang,
     pub channel: Channel,
+    /// The viewer's market, when known: the answer prefers sentences about it.
+    pub market: Option<Market>,
     /// The most characters the answer may have.
     pub budget: usize,
     /// The retrieved passages, best first.
@@ -31,13 +34,14 @@ pub struct GenerationRequest {
 
 impl GenerationRequest {
     /// A key equal for requests that must get the same answer: same normalised question,
-    /// language, channel and passages.
+    /// language, channel, market and passages.
     pub fn cache_key(&self) -> String {
         let ids: Vec<&str> = self.passages.iter().map(|p| p.id.as_str()).collect();
         format!(
-            "{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}",
             self.language,
             self.channel,
+            self.market.as_ref().map_or("", |m| m.as_str()),
             ids.join(","),
             crate::text::fold(self.question.trim())
         )

@@ -112,6 +112,9 @@ pub struct Passage {
     pub heading: String,
     /// The sentences, in order; extractive answers quote whole sentences.
     pub sentences: Vec<String>,
+    /// The served markets each sentence names: for a viewer in one market, a sentence about
+    /// another ("express to the UAE takes 3 to 5 days") answers less well.
+    pub sentence_markets: Vec<Vec<Market>>,
     /// Example questions shoppers ask that this passage answers.
     pub questions: Vec<String>,
     /// The section only gives the market-independent overview ("payment methods depend on your
@@ -242,12 +245,14 @@ impl KnowledgeBase {
                         continue;
                     }
                     n += 1;
+                    let sentence_markets = sentences.iter().map(|s| markets.mentions(s)).collect();
                     passages.push(Passage {
                         id: format!("{}#{n}", document.id),
                         ordinal: n,
                         document: document.clone(),
                         heading: section.heading.clone(),
                         sentences,
+                        sentence_markets,
                         questions: section.questions.clone(),
                         market_overview: section.market_overview,
                         handoff: section.handoff,
