@@ -18,13 +18,11 @@ pub struct ExtractiveGenerator {
 
 /// The first sentence of a section carries its main fact (the knowledge format asks for it).
 const POSITION_BONUS: [f32; 2] = [0.08, 0.03];
-/// For a viewer whose market is known: a sentence naming that market is preferred, and one naming
-/// only other markets ("express to the UAE" for a viewer in Saudi Arabia) is passed over.
-const OWN_MARKET_BONUS: f32 = 0.1;
+/// For a viewer whose market is known, a sentence naming only other markets ("express to the
+/// UAE" for a viewer in Saudi Arabia) is passed over. Naming the viewer's market earns nothing:
+/// sentences often speak of a whole region ("standard delivery to Southeast Asia"), which
+/// applies to the viewer as much.
 const OTHER_MARKET_PENALTY: f32 = 0.1;
-/// Sentences after the best are added only when at least this close to the question, relative
-/// to the best; the section's lead sentence (its main fact) is always considered.
-const RELATIVE_FLOOR: f32 = 0.3;
 
 impl ExtractiveGenerator {
     pub fn new(ngram: Arc<NgramModel>) -> Self {
@@ -44,9 +42,7 @@ impl ExtractiveGenerator {
                 if let (Some(market), Some(named)) =
                     (request.market, passage.sentence_markets.get(i))
                 {
-                    if named.contains(&market) {
-                        bonus += OWN_MARKET_BONUS;
-                    } else if !named.is_empty() {
+                    if !named.is_empty() && !named.contains(&market) {
                         bonus -= OTHER_MARKET_PENALTY;
                     }
                 }
@@ -54,7 +50,7 @@ impl ExtractiveGenerator {
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let Some(&(best, best_score)) = scored.first() else {
+        let Some(&(best, _)) = scored.first() else {
             return Err(GenerationError::NoPassage);
         };
         let sep = separator(request.language);
@@ -65,10 +61,10 @@ impl ExtractiveGenerator {
         }
         let mut chosen = vec![best];
         let mut used = best_sentence.chars().count();
-        for &(i, score) in &scored[1..] {
-            if i != 0 && score < best_score * RELATIVE_FLOOR {
-                continue;
-            }
+        // The rest of the section fills the budget, closest to the question first: a section is
+        // about one thing, and a short question ("which methods?") is often answered by a
+        // sentence it shares no words with.
+        for &(i, _) in &scored[1..] {
             let len = passage.sentences[i].chars().count() + sep.chars().count();
             if used + len <= budget {
                 chosen.push(i);
