@@ -6,6 +6,9 @@
 //! context and carries the section's example questions, which retrieval indexes beside it.
 
 mod front_matter;
+pub mod topic_terms;
+
+pub use topic_terms::{TopicTerms, TOPICS_FILE};
 
 use std::collections::HashSet;
 use std::fmt;
@@ -145,6 +148,8 @@ pub struct KnowledgeBase {
     pub documents: Vec<Arc<Document>>,
     pub passages: Vec<Passage>,
     pub markets: MarketBook,
+    /// Words naming a topic in any language (payment brands), from `topics.toml`.
+    pub topic_terms: TopicTerms,
     /// SHA-256 over every file's path and content: the index is rebuilt when it changes.
     pub fingerprint: String,
 }
@@ -261,10 +266,18 @@ impl KnowledgeBase {
             }
             documents.push(document);
         }
+        let topics_path = dir.join(TOPICS_FILE);
+        let topic_terms =
+            TopicTerms::load(&topics_path).map_err(|problem| KnowledgeError::Invalid {
+                path: topics_path,
+                line: 0,
+                problem,
+            })?;
         Ok(KnowledgeBase {
             documents,
             passages,
             markets,
+            topic_terms,
             fingerprint: hex(&hasher.finalize()),
         })
     }
@@ -287,6 +300,7 @@ impl KnowledgeBase {
             documents,
             passages,
             markets,
+            topic_terms: TopicTerms::default(),
             fingerprint: hex(&hasher.finalize()),
         }
     }

@@ -42,10 +42,17 @@ const MARKET_BONUS: f32 = 0.2;
 /// Added, across topics, for a passage of a market the message itself names ("how long to
 /// Berlin?"): a small nudge towards that market's passages, which the topic's evidence can
 /// still overrule.
-const NAMED_MARKET_BONUS: f32 = 0.15;
+const NAMED_MARKET_BONUS: f32 = 0.2;
 /// Added for a document's first passage: the knowledge format puts a document's main answer
 /// first, so a question as short as "ship to Brazil?" gets the delivery time, not the duties.
 const LEAD_BONUS: f32 = 0.08;
+/// Added, across topics, for a passage of a topic the message names by a term of
+/// `topics.toml` ("shopeepay?" is about payment, whatever else it matches).
+const TOPIC_TERM_BONUS: f32 = 0.2;
+/// The confidence, at least, when the message names the chosen topic by such a term: "shopeepay?"
+/// matches no passage's words, but it is understood as "do you take ShopeePay?", which the
+/// market's payment methods answer.
+const TOPIC_TERM_CONFIDENCE: f32 = 0.3;
 /// Taken from a market-overview passage when the viewer's market is known.
 const OVERVIEW_PENALTY: f32 = 0.3;
 /// How many leading hits the confidence looks at.
@@ -294,14 +301,21 @@ impl Retriever {
         }
         let is_specific =
             |p: &Passage| query.market.is_some() && matches!(p.document.markets, Markets::Only(_));
+        let named_topics = self.knowledge.topic_terms.named(query.text);
         let mut hits: Vec<Hit> = fused
             .into_iter()
             .map(|(passage, (score, similarity))| {
                 let p = &self.knowledge.passages[passage as usize];
-                let named = query.market_named && is_specific(p);
+                let mut score = score;
+                if query.market_named && is_specific(p) {
+                    score += NAMED_MARKET_BONUS;
+                }
+                if named_topics.contains(&p.document.topic) {
+                    score += TOPIC_TERM_BONUS;
+                }
                 Hit {
                     passage: passage as usize,
-                    score: score + if named { NAMED_MARKET_BONUS } else { 0.0 },
+                    score,
                     similarity,
                 }
             })
@@ -355,11 +369,17 @@ impl Retriever {
         let confidence = match hits.first() {
             Some(top) => {
                 let topic = self.knowledge.passages[top.passage].document.topic;
-                hits.iter()
+                let matched = hits
+                    .iter()
                     .take(CONFIDENCE_DEPTH)
                     .filter(|h| self.knowledge.passages[h.passage].document.topic == topic)
                     .map(|h| h.similarity)
-                    .fold(0.0f32, f32::max)
+                    .fold(0.0f32, f32::max);
+                if named_topics.contains(&topic) {
+                    matched.max(TOPIC_TERM_CONFIDENCE)
+                } else {
+                    matched
+                }
             }
             None => 0.0,
         };

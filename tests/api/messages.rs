@@ -216,7 +216,7 @@ async fn unanswerable_questions_go_to_a_person_with_low_confidence() {
     let (_, v) = app
         .post(&message(
             "live",
-            "do you offer gift wrapping for birthdays",
+            "do you sell matching curtains in navy blue",
             None,
             Some("US"),
         ))
