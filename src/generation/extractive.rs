@@ -17,7 +17,7 @@ pub struct ExtractiveGenerator {
 }
 
 /// The first sentence of a section carries its main fact (the knowledge format asks for it).
-const POSITION_BONUS: [f32; 2] = [0.08, 0.03];
+const POSITION_BONUS: [f32; 2] = [0.15, 0.05];
 /// For a viewer whose market is known, a sentence naming only other markets ("express to the
 /// UAE" for a viewer in Saudi Arabia) is passed over. Naming the viewer's market earns nothing:
 /// sentences often speak of a whole region ("standard delivery to Southeast Asia"), which
