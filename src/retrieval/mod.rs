@@ -53,6 +53,10 @@ const TOPIC_TERM_BONUS: f32 = 0.2;
 /// matches no passage's words, but it is understood as "do you take ShopeePay?", which the
 /// market's payment methods answer.
 const TOPIC_TERM_CONFIDENCE: f32 = 0.3;
+/// Added as well for the lead passage of a document about a market the message names: "do you
+/// ship to Dubai?" and "how long to Seoul?" are answered by that market's delivery times, the
+/// lead of its shipping document.
+const NAMED_LEAD_BONUS: f32 = 0.1;
 /// Taken from a market-overview passage when the viewer's market is known.
 const OVERVIEW_PENALTY: f32 = 0.3;
 /// How many leading hits the confidence looks at.
@@ -337,6 +341,9 @@ impl Retriever {
                 }
                 if p.ordinal == 1 {
                     hit.score += LEAD_BONUS;
+                    if query.market_named && is_specific(p) {
+                        hit.score += NAMED_LEAD_BONUS;
+                    }
                 }
                 if p.market_overview && query.market.is_some() {
                     hit.score -= OVERVIEW_PENALTY;
