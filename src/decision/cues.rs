@@ -126,6 +126,18 @@ impl Cue {
         }
     }
 
+    /// The whole word every match starts with, when there is one.
+    fn first_word(&self) -> Option<&str> {
+        match self {
+            Cue::Words {
+                words,
+                last_is_prefix,
+            } => (words.len() > 1 || !last_is_prefix).then(|| words[0].as_str()),
+            Cue::Substring(_) => None,
+            Cue::Gapped(parts) => parts.first().and_then(Cue::first_word),
+        }
+    }
+
     /// The first occurrence of this (ungapped) cue that starts within `range`.
     fn find(&self, message: &Message, range: &Range) -> Option<Span> {
         match self {
@@ -241,6 +253,48 @@ fn gapped_match(parts: &[Cue], message: &Message) -> bool {
     false
 }
 
+/// One intent's cues, indexed by the exact first word they need, so a message is checked only
+/// against the cues its own words can start (lists run to a thousand cues per language).
+#[derive(Debug, Default)]
+struct CueSet {
+    by_first_word: HashMap<String, Vec<Cue>>,
+    /// Cues with no exact first word: substrings and one-word prefixes.
+    others: Vec<Cue>,
+}
+
+impl CueSet {
+    fn new(cues: impl Iterator<Item = Cue>) -> Self {
+        let mut set = CueSet::default();
+        for cue in cues {
+            match cue.first_word() {
+                Some(word) => set
+                    .by_first_word
+                    .entry(word.to_string())
+                    .or_default()
+                    .push(cue),
+                None => set.others.push(cue),
+            }
+        }
+        set
+    }
+
+    fn matches(&self, message: &Message) -> bool {
+        let mut seen: Vec<&str> = Vec::with_capacity(message.words.len());
+        for word in &message.words {
+            if seen.contains(&word.as_str()) {
+                continue;
+            }
+            seen.push(word);
+            if let Some(cues) = self.by_first_word.get(word) {
+                if cues.iter().any(|cue| cue.matches(message)) {
+                    return true;
+                }
+            }
+        }
+        self.others.iter().any(|cue| cue.matches(message))
+    }
+}
+
 /// A chatter entry: a whole word, or a unit repeated (`ha+` for "hahaha").
 #[derive(Debug, Clone)]
 enum Chatter {
@@ -314,7 +368,7 @@ impl Message {
 
 #[derive(Debug, Default)]
 struct LanguageCues {
-    intents: HashMap<Intent, Vec<Cue>>,
+    intents: HashMap<Intent, CueSet>,
     hypothetical: Vec<Cue>,
     abbreviations: HashMap<String, String>,
     chatter: Vec<Chatter>,
@@ -354,8 +408,10 @@ impl CueBook {
                 (Intent::Injection, &file.injection),
             ];
             for (intent, list) in lists {
-                cues.intents
-                    .insert(intent, list.iter().filter_map(|c| Cue::parse(c)).collect());
+                cues.intents.insert(
+                    intent,
+                    CueSet::new(list.iter().filter_map(|c| Cue::parse(c))),
+                );
             }
             cues.hypothetical = file
                 .hypothetical
@@ -438,9 +494,9 @@ impl CueBook {
                 return false;
             }
             readings.iter().any(|(cues, expanded)| {
-                cues.intents
-                    .get(intent)
-                    .is_some_and(|list| any(expanded, list))
+                cues.intents.get(intent).is_some_and(|set| {
+                    set.matches(message) || expanded.as_ref().is_some_and(|m| set.matches(m))
+                })
             })
         })
     }
