@@ -230,7 +230,7 @@ impl DecisionRules {
         languages: &[Lang],
     ) -> Decision {
         if let Some(reason) = handoff {
-            if confidence >= self.min_confidence
+            if confidence >= HANDOFF_PASSAGE_CONFIDENCE.max(self.min_confidence)
                 && !self.cues.is_hypothetical(&Message::new(text), languages)
             {
                 return Decision {
@@ -250,6 +250,11 @@ impl DecisionRules {
         }
     }
 }
+
+/// How close a message must match a handoff section for that section to send it to a person:
+/// more than an answer needs, since "how long until the parcel is here?" also resembles the
+/// section about lost parcels.
+const HANDOFF_PASSAGE_CONFIDENCE: f32 = 0.4;
 
 /// Emoji that mean the viewer is angry.
 const ANGER: &str = "😡🤬😠💢👿🖕";

@@ -84,7 +84,20 @@ impl TopicTerms {
             return Vec::new();
         }
         let folded = text::fold(text);
-        let words = text::words(&folded);
+        // Chinese and Japanese chat mixes in English without spaces ("refund几时会到"): a Latin
+        // term still counts as a word there.
+        let spaced: String = folded
+            .chars()
+            .flat_map(|c| {
+                if text::is_unspaced(c) {
+                    [' ', c, ' ']
+                } else {
+                    [c, '\0', '\0']
+                }
+            })
+            .filter(|&c| c != '\0')
+            .collect();
+        let words = text::words(&spaced);
         let mut found = Vec::new();
         for (topic, term) in &self.terms {
             if found.contains(topic) {
@@ -117,6 +130,7 @@ mod tests {
         assert_eq!(terms.named("PayPal được không"), vec![Topic::Payment]);
         assert_eq!(terms.named("can i use apple pay?"), vec![Topic::Payment]);
         assert_eq!(terms.named("可以分期吗"), vec![Topic::Payment]);
+        assert_eq!(terms.named("用paypal付款可以吗"), vec![Topic::Payment]);
         // Whole words only: "pineapple payment" does not name Apple Pay.
         assert!(terms.named("pineapple pays").is_empty());
         assert_eq!(terms.named("RMA number?"), vec![Topic::Returns]);
