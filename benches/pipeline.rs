@@ -166,6 +166,7 @@ fn retrieval_10k(c: &mut Criterion) {
                 heading: words.sentence(3),
                 sentences: (0..3).map(|_| words.sentence(12)).collect(),
                 sentence_markets: vec![Vec::new(); 3],
+                sentence_topics: vec![Vec::new(); 3],
                 questions: (0..4).map(|_| words.sentence(4)).collect(),
                 market_overview: false,
                 handoff: None,

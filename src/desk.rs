@@ -124,6 +124,8 @@ impl Budgets {
 
 /// How many passages an LLM sees.
 const LLM_PASSAGES: usize = 3;
+/// How many leading passages the extractive answer may draw on (those of the top document).
+const EXTRACTIVE_PASSAGES: usize = 2;
 
 pub struct Desk {
     pub detector: LanguageDetector,
@@ -237,12 +239,24 @@ impl Desk {
                 prepared.topic = Some(self.retriever.passage(top.passage).document.topic);
             }
             if prepared.decision.action == Action::Answer {
-                let count = if self.generator.name() == "llm" {
-                    LLM_PASSAGES
+                let hits: Vec<_> = if self.generator.name() == "llm" {
+                    retrieval.hits.iter().take(LLM_PASSAGES).collect()
                 } else {
-                    1
+                    // The extractive answer may go on into the next passage of the same document
+                    // (the rest of a split section, or the document's next section) when the
+                    // budget has room: "free shipping?" answered by the delivery section still
+                    // gets the free-shipping threshold.
+                    let top = retrieval
+                        .hits
+                        .first()
+                        .map(|h| &self.retriever.passage(h.passage).document.id);
+                    retrieval
+                        .hits
+                        .iter()
+                        .take(EXTRACTIVE_PASSAGES)
+                        .filter(|h| Some(&self.retriever.passage(h.passage).document.id) == top)
+                        .collect()
                 };
-                let hits: Vec<_> = retrieval.hits.iter().take(count).collect();
                 prepared.sources = hits
                     .iter()
                     .map(|h| {
@@ -262,6 +276,7 @@ impl Desk {
                     language: detection.language,
                     channel: message.channel,
                     market,
+                    named_topics: knowledge.topic_terms.named(&question),
                     budget: self.budgets.of(message.channel),
                     passages: hits
                         .iter()

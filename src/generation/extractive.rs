@@ -23,58 +23,75 @@ const POSITION_BONUS: [f32; 2] = [0.15, 0.05];
 /// sentences often speak of a whole region ("standard delivery to Southeast Asia"), which
 /// applies to the viewer as much.
 const OTHER_MARKET_PENALTY: f32 = 0.1;
+/// For a sentence naming a term of a topic the question names by one ("satispay?" and the
+/// sentence listing the accepted wallets).
+const TOPIC_TERM_BONUS: f32 = 0.1;
 
 impl ExtractiveGenerator {
     pub fn new(ngram: Arc<NgramModel>) -> Self {
         ExtractiveGenerator { ngram }
     }
 
-    /// The answer text: chosen sentences joined in passage order.
+    /// The answer text: chosen sentences joined in passage order. The first passage's
+    /// sentences come first; further passages (the desk passes only more of the same document)
+    /// fill what budget is left.
     pub fn answer(&self, request: &GenerationRequest) -> Result<String, GenerationError> {
-        let passage = request.passages.first().ok_or(GenerationError::NoPassage)?;
+        let first = request.passages.first().ok_or(GenerationError::NoPassage)?;
         let question = self.ngram.vector(&request.question);
-        let mut scored: Vec<(usize, f32)> = passage
-            .sentences
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let mut bonus = POSITION_BONUS.get(i).copied().unwrap_or(0.0);
-                if let (Some(market), Some(named)) =
-                    (request.market, passage.sentence_markets.get(i))
-                {
-                    if !named.is_empty() && !named.contains(&market) {
-                        bonus -= OTHER_MARKET_PENALTY;
-                    }
-                }
-                (i, question.dot(&self.ngram.vector(s)) + bonus)
-            })
-            .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let Some(&(best, _)) = scored.first() else {
-            return Err(GenerationError::NoPassage);
-        };
         let sep = separator(request.language);
         let budget = request.budget;
-        let best_sentence = &passage.sentences[best];
+        // (passage, sentence) pairs in the order they are offered the budget.
+        let mut offered: Vec<(usize, usize)> = Vec::new();
+        for (p, passage) in request.passages.iter().enumerate() {
+            let mut scored: Vec<(usize, f32)> = passage
+                .sentences
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let mut bonus = POSITION_BONUS.get(i).copied().unwrap_or(0.0);
+                    if let (Some(market), Some(named)) =
+                        (request.market, passage.sentence_markets.get(i))
+                    {
+                        if !named.is_empty() && !named.contains(&market) {
+                            bonus -= OTHER_MARKET_PENALTY;
+                        }
+                    }
+                    if passage
+                        .sentence_topics
+                        .get(i)
+                        .is_some_and(|t| t.iter().any(|t| request.named_topics.contains(t)))
+                    {
+                        bonus += TOPIC_TERM_BONUS;
+                    }
+                    (i, question.dot(&self.ngram.vector(s)) + bonus)
+                })
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            offered.extend(scored.into_iter().map(|(i, _)| (p, i)));
+        }
+        let Some(&(_, best)) = offered.first() else {
+            return Err(GenerationError::NoPassage);
+        };
+        let best_sentence = &first.sentences[best];
         if best_sentence.chars().count() > budget {
             return Ok(fit_budget(best_sentence, budget));
         }
-        let mut chosen = vec![best];
+        let mut chosen = vec![(0, best)];
         let mut used = best_sentence.chars().count();
         // The rest of the section fills the budget, closest to the question first: a section is
         // about one thing, and a short question ("which methods?") is often answered by a
         // sentence it shares no words with.
-        for &(i, _) in &scored[1..] {
-            let len = passage.sentences[i].chars().count() + sep.chars().count();
+        for &(p, i) in &offered[1..] {
+            let len = request.passages[p].sentences[i].chars().count() + sep.chars().count();
             if used + len <= budget {
-                chosen.push(i);
+                chosen.push((p, i));
                 used += len;
             }
         }
         chosen.sort_unstable();
         Ok(chosen
             .iter()
-            .map(|&i| passage.sentences[i].as_str())
+            .map(|&(p, i)| request.passages[p].sentences[i].as_str())
             .collect::<Vec<_>>()
             .join(sep))
     }

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use futures::Stream;
 
 use crate::channel::Channel;
-use crate::knowledge::Passage;
+use crate::knowledge::{Passage, Topic};
 use crate::language::Lang;
 use crate::market::Market;
 
@@ -26,6 +26,9 @@ pub struct GenerationRequest {
     pub channel: Channel,
     /// The viewer's market, when known: the answer prefers sentences about it.
     pub market: Option<Market>,
+    /// The topics the question names by a word of `topics.toml` ("satispay?", "express?"): the
+    /// answer prefers sentences that name that topic's terms too (the brands, the express times).
+    pub named_topics: Vec<Topic>,
     /// The most characters the answer may have.
     pub budget: usize,
     /// The retrieved passages, best first.

@@ -118,6 +118,8 @@ pub struct Passage {
     /// The served markets each sentence names: for a viewer in one market, a sentence about
     /// another ("express to the UAE takes 3 to 5 days") answers less well.
     pub sentence_markets: Vec<Vec<Market>>,
+    /// The topics each sentence names by a word of `topics.toml` (payment brands, "express").
+    pub sentence_topics: Vec<Vec<Topic>>,
     /// Example questions shoppers ask that this passage answers.
     pub questions: Vec<String>,
     /// The section only gives the market-independent overview ("payment methods depend on your
@@ -258,6 +260,7 @@ impl KnowledgeBase {
                         heading: section.heading.clone(),
                         sentences,
                         sentence_markets,
+                        sentence_topics: Vec::new(),
                         questions: section.questions.clone(),
                         market_overview: section.market_overview,
                         handoff: section.handoff,
@@ -273,6 +276,13 @@ impl KnowledgeBase {
                 line: 0,
                 problem,
             })?;
+        for passage in &mut passages {
+            passage.sentence_topics = passage
+                .sentences
+                .iter()
+                .map(|s| topic_terms.named(s))
+                .collect();
+        }
         Ok(KnowledgeBase {
             documents,
             passages,
