@@ -24,8 +24,11 @@ use store::{IndexPoint, PointKind, StoreError, StoreHit, StoreQuery, VectorStore
 
 /// How much less a passage in the fallback language counts than one in the viewer's language.
 const FALLBACK_WEIGHT: f32 = 0.8;
-/// Candidates per list.
-const CANDIDATES: usize = 16;
+/// Candidates per list. Many points share a BM25 score (example questions of the same length
+/// with the same matching word), and which of the tied points a top-k cut keeps depends on how
+/// the index was laid out: at 16 the scorecard differed between two builds of the same
+/// knowledge. 64 keeps the ties that matter and the result reproducible.
+const CANDIDATES: usize = 64;
 /// The fallback language is searched only when the viewer's language found nothing this close:
 /// it serves languages whose knowledge is missing or thin, and otherwise only adds noise.
 const CONFIDENT: f32 = 0.3;
