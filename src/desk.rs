@@ -276,7 +276,7 @@ impl Desk {
                     language: detection.language,
                     channel: message.channel,
                     market,
-                    named_topics: knowledge.topic_terms.named(&question),
+                    named_topics: retrieval.named_topics.clone(),
                     budget: self.budgets.of(message.channel),
                     passages: hits
                         .iter()

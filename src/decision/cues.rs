@@ -253,6 +253,12 @@ fn gapped_match(parts: &[Cue], message: &Message) -> bool {
     false
 }
 
+/// True when a cue of `list` matches the message as written or with its shorthand spelled out.
+fn any_cue(list: &[Cue], message: &Message, expanded: Option<&Message>) -> bool {
+    list.iter()
+        .any(|cue| cue.matches(message) || expanded.is_some_and(|m| cue.matches(m)))
+}
+
 /// One intent's cues, indexed by the exact first word they need, so a message is checked only
 /// against the cues its own words can start (lists run to a thousand cues per language).
 #[derive(Debug, Default)]
@@ -467,9 +473,7 @@ impl CueBook {
             .filter_map(|l| self.languages.get(l))
             .any(|cues| {
                 let expanded = message.expanded(&cues.abbreviations);
-                cues.hypothetical.iter().any(|cue| {
-                    cue.matches(message) || expanded.as_ref().is_some_and(|m| cue.matches(m))
-                })
+                any_cue(&cues.hypothetical, message, expanded.as_ref())
             })
     }
 
@@ -481,14 +485,9 @@ impl CueBook {
             .filter_map(|lang| self.languages.get(lang))
             .map(|cues| (cues, message.expanded(&cues.abbreviations)))
             .collect();
-        let any = |expanded: &Option<Message>, list: &[Cue]| {
-            list.iter().any(|cue| {
-                cue.matches(message) || expanded.as_ref().is_some_and(|m| cue.matches(m))
-            })
-        };
         let hypothetical = readings
             .iter()
-            .any(|(cues, expanded)| any(expanded, &cues.hypothetical));
+            .any(|(cues, expanded)| any_cue(&cues.hypothetical, message, expanded.as_ref()));
         Intent::ORDER.into_iter().find(|intent| {
             if hypothetical && matches!(intent, Intent::OrderSpecific | Intent::Complaint) {
                 return false;

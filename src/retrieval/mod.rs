@@ -15,7 +15,7 @@ pub mod store;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::knowledge::{KnowledgeBase, Markets, Passage, ALL_MARKETS};
+use crate::knowledge::{KnowledgeBase, Markets, Passage, Topic, ALL_MARKETS};
 use crate::language::Lang;
 use crate::market::Market;
 use embedding::Embedder;
@@ -104,6 +104,8 @@ pub struct Retrieval {
     pub hits: Vec<Hit>,
     /// How well the best passage matches the question, 0 to 1.
     pub confidence: f32,
+    /// The topics the question names by a word of `topics.toml`.
+    pub named_topics: Vec<Topic>,
 }
 
 /// Whether `rebuild` did anything.
@@ -393,7 +395,11 @@ impl Retriever {
             }
             None => 0.0,
         };
-        Ok(Retrieval { hits, confidence })
+        Ok(Retrieval {
+            hits,
+            confidence,
+            named_topics,
+        })
     }
 
     pub fn passage(&self, index: usize) -> &Passage {
